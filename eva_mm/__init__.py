@@ -1,0 +1,14 @@
+"""eva_mm: EVA and EVA-02 (arXiv 2211.07636, 2303.11331) for mmengine, mmdet, mmseg and mmpretrain.
+
+Importing the package first makes the OpenMMLab 2.x stack work on current PyTorch (`eva_mm.compat`), then
+registers every eva_mm component in mmengine's root registries. Configs load it with
+`custom_imports = dict(imports=['eva_mm'], allow_failed_imports=False)`.
+"""
+from . import compat
+
+compat.install()
+
+from . import checkpoint, datasets, engine, evaluation, models  # noqa: E402  (register after the stack is fixed)
+from .version import __version__  # noqa: E402
+
+__all__ = ['__version__', 'checkpoint', 'compat', 'datasets', 'engine', 'evaluation', 'models']

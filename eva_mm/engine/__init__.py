@@ -1,0 +1,2 @@
+"""Training machinery: optimizer constructors and hooks. Importing registers them."""
+from . import optimizers  # noqa: F401
