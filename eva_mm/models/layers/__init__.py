@@ -1,1 +1,14 @@
-"""See the package docstring of eva_mm."""
+"""Building blocks of the EVA backbones: one concept per module, pure shape-documented helpers."""
+from .attention import EVAAttention, set_fused_attn, use_fused_attn
+from .block import EVABlock
+from .mlp import Mlp, SwiGLU
+from .patch_embed import PatchEmbed
+from .pos_embed import resample_abs_pos_embed, resample_grid_embed
+from .rel_pos import decomposed_rel_pos_bias, get_rel_pos, resize_rel_pos
+from .rope import apply_rope, build_rope_2d, rope_frequencies
+from .window import window_partition, window_unpartition
+
+__all__ = ['EVAAttention', 'EVABlock', 'Mlp', 'PatchEmbed', 'SwiGLU', 'apply_rope', 'build_rope_2d',
+           'decomposed_rel_pos_bias', 'get_rel_pos', 'resample_abs_pos_embed', 'resample_grid_embed',
+           'resize_rel_pos', 'rope_frequencies', 'set_fused_attn', 'use_fused_attn', 'window_partition',
+           'window_unpartition']

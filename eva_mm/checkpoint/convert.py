@@ -1,0 +1,221 @@
+"""Pure conversion of released EVA / EVA-02 weights to eva_mm backbone keys (reference/eva.md §2).
+
+Accepted sources, detected from the keys:
+
+* ``official``: EVA-01 MIM/FT files (``ckpt['model']``, ``'model_ema'``) and EVA-02 MIM files (``ckpt['module']``),
+  fused (``attn.qkv``, ``mlp.w12``) or split (``attn.q_proj/k_proj/v_proj``, ``mlp.w1/w2``) layouts;
+* ``timm``: ``eva_giant_*`` / ``eva02_*`` state dicts (``mlp.fc1_g/fc1_x``, ``attn.q_proj.bias``, packed ``mlp.fc1``);
+* ``open_clip``: EVA-CLIP towers under ``visual.`` (or ``visual.trunk.``);
+* ``mmpretrain``: ``backbone.layers.*`` of ``BEiTViT`` (EVA-01) and ``ViTEVA02``;
+* ``detectron2``: ViTDet files with ``backbone.net.*`` (EVA-01 and EVA-02 detection);
+* ``eva_mm``: our own keys under ``backbone.`` (mmdet/mmseg/mmpretrain model files); bare eva_mm keys use the
+  official names and are detected as ``official``.
+
+eva_mm keeps one layout for all variants: ``attn.qkv.weight`` (+ ``attn.q_bias``/``attn.v_bias``, or
+``attn.qkv.bias`` for EVA-L), ``mlp.fc1/fc2`` (GELU) or ``mlp.w12`` (+ ``mlp.ffn_ln``) + ``mlp.w3`` (SwiGLU).
+"""
+import math
+import re
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from eva_mm.models.layers.pos_embed import resample_abs_pos_embed
+
+__all__ = ['convert', 'detect_format', 'unwrap_checkpoint', 'FORMATS']
+
+StateDict = Dict[str, torch.Tensor]
+
+FORMATS = ('detectron2', 'mmpretrain', 'open_clip', 'timm', 'official', 'eva_mm')
+
+# Keys that are never backbone weights: RoPE tables (deterministic, resolution-dependent, stored as [16,16,64] or
+# [256,64] depending on the code version), MIM and classification heads, buffers of other attention styles.
+_DROP = re.compile(r'(^|\.)(rope|rope_win|rope_glb)\.|^lm_head\.|^head\.|^fc_norm\.|relative_position_index$')
+_WRAPPERS = ('model', 'module', 'state_dict')
+
+
+def unwrap_checkpoint(ckpt: Mapping[str, Any], use_ema: bool = True) -> StateDict:
+    """The tensor dict inside a checkpoint: ``model_ema`` (if ``use_ema``), ``model``, ``module`` or ``state_dict``.
+
+    Official EVA fine-tuned files carry both ``model`` and ``model_ema``; the reported numbers use EMA weights.
+    """
+    wrappers = (('model_ema',) if use_ema else ()) + _WRAPPERS
+    for key in wrappers:
+        inner = ckpt.get(key)
+        if isinstance(inner, Mapping) and any(isinstance(v, torch.Tensor) for v in inner.values()):
+            return dict(inner)
+    return {k: v for k, v in ckpt.items() if isinstance(v, torch.Tensor)}
+
+
+def detect_format(state_dict: Mapping[str, torch.Tensor]) -> str:
+    """Name of the source layout of an unwrapped state dict (one of :data:`FORMATS`)."""
+    keys = list(state_dict)
+    if any(k.startswith('backbone.net.') for k in keys):
+        return 'detectron2'
+    if any(k.startswith(('backbone.layers.', 'layers.')) for k in keys):
+        return 'mmpretrain'
+    if any(k.startswith('visual.') for k in keys):
+        return 'open_clip'
+    bare = [k[len('backbone.'):] if k.startswith('backbone.') else k for k in keys]
+    if any('.mlp.fc1_g.' in k or '.attn.q_proj.bias' in k or '.attn.norm.' in k for k in bare) or \
+            any(_is_packed_glu(state_dict, k) for k in keys if k.endswith('.mlp.fc1.weight')):
+        return 'timm'
+    if any(k.startswith('backbone.blocks.') for k in keys):
+        return 'eva_mm'
+    return 'official'
+
+
+def _is_packed_glu(sd: Mapping[str, torch.Tensor], fc1_key: str) -> bool:
+    """timm's GluMlp packs gate | value in ``fc1`` ([2H, C]) with ``fc2`` [C, H]; a GELU MLP has fc1 [H, C]."""
+    fc1, fc2 = sd.get(fc1_key), sd.get(fc1_key.replace('.fc1.', '.fc2.'))
+    return fc1 is not None and fc2 is not None and fc1.shape[0] == 2 * fc2.shape[1]
+
+
+def _strip_prefix(sd: Mapping[str, torch.Tensor], fmt: str) -> StateDict:
+    if fmt == 'detectron2':
+        prefix = 'backbone.net.'
+    elif fmt == 'open_clip':
+        prefix = 'visual.trunk.' if any(k.startswith('visual.trunk.') for k in sd) else 'visual.'
+    elif any(k.startswith('backbone.') for k in sd):
+        prefix = 'backbone.'  # mmpretrain / mmdet / mmseg model files: keep the backbone only
+    else:
+        return dict(sd)
+    return {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
+
+
+_MMPRETRAIN_RENAMES = (
+    (r'^layers\.', 'blocks.'), (r'^patch_embed\.projection\.', 'patch_embed.proj.'),
+    (r'\.ln1\.', '.norm1.'), (r'\.ln2\.', '.norm2.'), (r'\.ffn\.layers\.0\.0\.', '.mlp.fc1.'),
+    (r'\.ffn\.layers\.1\.', '.mlp.fc2.'), (r'\.mlp\.norm\.', '.mlp.ffn_ln.'),
+)
+_TIMM_RENAMES = (
+    (r'\.mlp\.fc1_g\.', '.mlp.w1.'), (r'\.mlp\.fc1_x\.', '.mlp.w2.'), (r'\.mlp\.norm\.', '.mlp.ffn_ln.'),
+    (r'\.attn\.q_proj\.bias$', '.attn.q_bias'), (r'\.attn\.v_proj\.bias$', '.attn.v_bias'),
+    (r'\.attn\.norm\.', '.attn.inner_norm.'),
+)
+_OFFICIAL_RENAMES = ((r'\.attn\.inner_attn_ln\.', '.attn.inner_norm.'),)
+
+
+def _rename(sd: StateDict, fmt: str) -> StateDict:
+    out: StateDict = {}
+    if fmt == 'mmpretrain':
+        # Top-level ln1 is the final norm; ln2 is the post-pool norm, which holds the MIM final norm in
+        # mmpretrain's converted headless EVA files.
+        has_ln1 = any(k.startswith('ln1.') for k in sd)
+        for k, v in sd.items():
+            if k.startswith('ln1.') or (k.startswith('ln2.') and not has_ln1):
+                k = 'norm.' + k.split('.', 1)[1]
+            elif k.startswith('ln2.'):
+                continue
+            for pat, rep in _MMPRETRAIN_RENAMES:
+                k = re.sub(pat, rep, k)
+            out[k] = v
+        return out
+    renames = _OFFICIAL_RENAMES + (_TIMM_RENAMES if fmt in ('timm', 'open_clip') else ())
+    for k, v in sd.items():
+        if k.endswith('.mlp.fc1.weight') or k.endswith('.mlp.fc1.bias'):
+            w_key = k.rsplit('.', 1)[0] + '.weight'
+            if _is_packed_glu(sd, w_key):  # timm GluMlp (EVA-02 Ti/S) -> our packed SwiGLU
+                k = k.replace('.mlp.fc1.', '.mlp.w12.')
+        elif '.mlp.fc2.' in k and (_is_packed_glu(sd, k.split('.mlp.')[0] + '.mlp.fc1.weight')
+                                    or k.split('.mlp.')[0] + '.mlp.fc1_g.weight' in sd):
+            k = k.replace('.mlp.fc2.', '.mlp.w3.')
+        for pat, rep in renames:
+            k = re.sub(pat, rep, k)
+        out[k] = v
+    return out
+
+
+def _pack(sd: StateDict, qkv_bias: Optional[str]) -> StateDict:
+    """Pack split q/k/v and w1/w2 into our fused layout and adapt the q/k/v bias to ``qkv_bias``."""
+    blocks = sorted({m.group(1) for k in sd if (m := re.match(r'(blocks\.\d+)\.', k))})
+    for b in blocks:
+        a = f'{b}.attn.'
+        if a + 'q_proj.weight' in sd:
+            sd[a + 'qkv.weight'] = torch.cat([sd.pop(a + f'{n}_proj.weight') for n in 'qkv'])
+        if a + 'k_proj.bias' in sd:  # full split bias (ViT style)
+            sd[a + 'qkv.bias'] = torch.cat([sd.pop(a + f'{n}_proj.bias') for n in 'qkv'])
+        if a + 'k_bias' in sd and a + 'q_bias' in sd:  # a stored k bias next to q/v bias: a full bias
+            sd[a + 'qkv.bias'] = torch.cat([sd.pop(a + f'{n}_bias') for n in 'qkv'])
+        m = f'{b}.mlp.'
+        for suffix in ('weight', 'bias'):
+            if m + f'w1.{suffix}' in sd:
+                sd[m + f'w12.{suffix}'] = torch.cat([sd.pop(m + f'w1.{suffix}'), sd.pop(m + f'w2.{suffix}')])
+        # A key bias only adds q.b_k to every logit of a query, which softmax ignores: dropping it is exact.
+        if qkv_bias == 'qv' and a + 'qkv.bias' in sd:
+            q, _, v = sd.pop(a + 'qkv.bias').chunk(3)
+            sd[a + 'q_bias'], sd[a + 'v_bias'] = q, v
+        elif qkv_bias == 'qkv' and a + 'q_bias' in sd:
+            q, v = sd.pop(a + 'q_bias'), sd.pop(a + 'v_bias')
+            sd[a + 'qkv.bias'] = torch.cat([q, torch.zeros_like(q), v])
+    return sd
+
+
+def _grid_of(num_tokens: int) -> Tuple[int, bool]:
+    """Square grid side of a flat position embedding and whether it has a cls slot."""
+    side = math.isqrt(num_tokens - 1)
+    if side * side == num_tokens - 1:
+        return side, True
+    side = math.isqrt(num_tokens)
+    if side * side != num_tokens:
+        raise ValueError(f'position embedding with {num_tokens} tokens is not a square grid (+ cls)')
+    return side, False
+
+
+def convert(
+    state_dict: Mapping[str, Any],
+    *,
+    patch_size: Optional[int] = None,
+    pos_embed_grid: Optional[int | Sequence[int]] = None,
+    keep_mask_token: bool = False,
+    keep_norm: bool = True,
+    qkv_bias: Optional[str] = None,
+    use_ema: bool = True,
+) -> StateDict:
+    """Convert a checkpoint of any known format (see module docstring) to eva_mm backbone keys.
+
+    Args:
+        state_dict: A checkpoint dict (wrapped or not) or a bare state dict.
+        patch_size: Resample the patch kernel to this size if it differs, bicubically without antialias as the
+            official ``interpolate_patch_14to16.py``. The position grid then follows the image size
+            (e.g. 16 x 16 at patch 14 -> 14 x 14 at patch 16) unless ``pos_embed_grid`` is given.
+        pos_embed_grid: Resample the position-embedding grid (cls slot kept) to this size.
+        keep_mask_token: Keep ``mask_token`` (MIM targets); dropped otherwise.
+        keep_norm: Keep the final ``norm``; drop it for backbones built without one.
+        qkv_bias: Target bias layout, ``'qv'`` (q_bias/v_bias) or ``'qkv'`` (``attn.qkv.bias``); ``None`` leaves
+            the source layout.
+        use_ema: Prefer ``model_ema`` weights when the file has them.
+
+    Returns:
+        A new ``{name: tensor}`` dict with eva_mm backbone keys; tensors keep their dtype.
+    """
+    sd = unwrap_checkpoint(state_dict, use_ema=use_ema)
+    fmt = detect_format(sd)
+    sd = _rename(_strip_prefix(sd, fmt), fmt)
+    sd = {k: v for k, v in sd.items() if not _DROP.search(k)}
+    if not keep_mask_token:
+        sd.pop('mask_token', None)
+    if not keep_norm:
+        sd = {k: v for k, v in sd.items() if not k.startswith('norm.')}
+    sd = _pack(sd, qkv_bias)
+
+    kernel = sd.get('patch_embed.proj.weight')
+    new_grid = tuple(pos_embed_grid) if isinstance(pos_embed_grid, Sequence) else pos_embed_grid
+    if kernel is not None and patch_size is not None and kernel.shape[-1] != patch_size:
+        old_patch = kernel.shape[-1]
+        sd['patch_embed.proj.weight'] = F.interpolate(
+            kernel.float(), size=(patch_size, patch_size), mode='bicubic', align_corners=False).to(kernel.dtype)
+        if new_grid is None and 'pos_embed' in sd:
+            side, _ = _grid_of(sd['pos_embed'].shape[1])
+            new_grid = round(side * old_patch / patch_size)  # same image size, bigger patches
+    if 'pos_embed' in sd:
+        pe = sd['pos_embed']
+        side, has_cls = _grid_of(pe.shape[1])
+        if not has_cls:  # ViT variants without a cls slot: add an empty one so every file has our layout
+            pe = torch.cat([pe.new_zeros(1, 1, pe.shape[-1]), pe], dim=1)
+        if new_grid is not None:
+            target = (new_grid, new_grid) if isinstance(new_grid, int) else tuple(new_grid)
+            pe = resample_abs_pos_embed(pe, (side, side), target, num_prefix_tokens=1)
+        sd['pos_embed'] = pe
+    return sd

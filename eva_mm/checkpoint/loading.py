@@ -1,0 +1,108 @@
+"""Load any known EVA checkpoint into an eva_mm backbone, converting on the fly.
+
+Used by ``EVA.init_weights`` for ``init_cfg=dict(type='Pretrained', checkpoint=...)``. Every read is
+``weights_only`` (DESIGN.md decision 2): local files through ``torch.load(..., weights_only=True)``, other schemes
+through mmengine's ``CheckpointLoader``, which ``eva_mm.compat`` makes safe.
+"""
+import os.path as osp
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+
+import torch
+from mmengine.logging import MMLogger, print_log
+from mmengine.runner import CheckpointLoader
+from torch import nn
+
+from eva_mm.models.layers.rel_pos import resize_rel_pos
+from .convert import convert, detect_format, unwrap_checkpoint
+
+__all__ = ['LoadReport', 'read_checkpoint', 'load_pretrained']
+
+
+class LoadReport(NamedTuple):
+    """What a load did not match: names, and ``(name, checkpoint shape, model shape)`` for mismatches."""
+    source_format: str
+    missing: List[str]
+    unexpected: List[str]
+    mismatched: List[Tuple[str, Tuple[int, ...], Tuple[int, ...]]]
+
+    def message(self, checkpoint: str) -> str:
+        """One readable message of everything that did not load."""
+        lines = [f'Loaded {checkpoint} (format: {self.source_format}).']
+        if self.missing:
+            lines.append(f'missing keys (left at init) [{len(self.missing)}]: {", ".join(self.missing)}')
+        if self.unexpected:
+            lines.append(f'unexpected keys (ignored) [{len(self.unexpected)}]: {", ".join(self.unexpected)}')
+        if self.mismatched:
+            lines.append(f'shape-mismatched keys (skipped) [{len(self.mismatched)}]: ' + ', '.join(
+                f'{k} {tuple(a)} vs model {tuple(b)}' for k, a, b in self.mismatched))
+        return '\n'.join(lines)
+
+
+def read_checkpoint(filename: str, map_location: Any = 'cpu') -> Dict[str, Any]:
+    """Read a checkpoint file or URL with ``weights_only=True`` semantics."""
+    if osp.isfile(filename):
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    return CheckpointLoader.load_checkpoint(filename, map_location=map_location)
+
+
+def _fit_rel_pos(state_dict: Dict[str, torch.Tensor], model_sd: Dict[str, torch.Tensor]) -> None:
+    """Resize decomposed rel-pos tables to the model's (e.g. a 1280 table into a 1024 model), as ViTDet does."""
+    for k, v in state_dict.items():
+        if k.endswith(('rel_pos_h', 'rel_pos_w')) and k in model_sd and v.shape != model_sd[k].shape \
+                and v.shape[1:] == model_sd[k].shape[1:]:
+            state_dict[k] = resize_rel_pos(v, model_sd[k].shape[0])
+
+
+def load_pretrained(
+    model: nn.Module,
+    checkpoint: str | Dict[str, Any],
+    prefix: Optional[str] = None,
+    map_location: Any = 'cpu',
+    strict: bool = False,
+    logger: Optional[MMLogger] = None,
+) -> LoadReport:
+    """Convert and load a checkpoint into an :class:`~eva_mm.models.backbones.EVA`.
+
+    Args:
+        model: The backbone; its patch size, position grid, bias layout, mask token and final norm steer the
+            conversion.
+        checkpoint: Path, URL, or an already read checkpoint dict.
+        prefix: Keep only keys under this prefix (mmengine ``Pretrained`` semantics), e.g. ``'backbone.'``.
+        map_location: Passed to the reader.
+        strict: Raise ``RuntimeError`` with the report instead of logging it when anything does not match.
+        logger: Where to log the report (default: the current mmengine logger).
+
+    Returns:
+        The :class:`LoadReport`.
+    """
+    name = checkpoint if isinstance(checkpoint, str) else '<state dict>'
+    raw = read_checkpoint(checkpoint, map_location) if isinstance(checkpoint, str) else checkpoint
+    if prefix:
+        inner = unwrap_checkpoint(raw)
+        raw = {k[len(prefix):]: v for k, v in inner.items() if k.startswith(prefix)}
+    fmt = detect_format(unwrap_checkpoint(raw))
+    state_dict = convert(
+        raw,
+        patch_size=model.patch_size,
+        pos_embed_grid=model.pos_embed_grid,
+        keep_mask_token=getattr(model, 'mask_token', None) is not None,
+        keep_norm=getattr(model, 'norm', None) is not None,
+        qkv_bias=model.arch_settings['qkv_bias'],
+    )
+    model_sd = model.state_dict()
+    _fit_rel_pos(state_dict, model_sd)
+    mismatched = [(k, tuple(v.shape), tuple(model_sd[k].shape)) for k, v in state_dict.items()
+                  if k in model_sd and v.shape != model_sd[k].shape]
+    loadable = {k: v for k, v in state_dict.items() if k in model_sd and v.shape == model_sd[k].shape}
+    report = LoadReport(
+        source_format=fmt,
+        missing=sorted(set(model_sd) - set(loadable) - {k for k, _, _ in mismatched}),
+        unexpected=sorted(set(state_dict) - set(model_sd)),
+        mismatched=mismatched,
+    )
+    clean = not (report.missing or report.unexpected or report.mismatched)
+    if strict and not clean:
+        raise RuntimeError(report.message(name))
+    model.load_state_dict(loadable, strict=False)
+    print_log(report.message(name), logger=logger or 'current', level=20 if clean else 30)
+    return report

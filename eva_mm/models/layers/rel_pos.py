@@ -1,0 +1,75 @@
+"""Decomposed relative position bias (MViTv2 arXiv 2112.01526, as used by ViTDet and EVA-01 detection).
+
+A bias for query (qh, qw) and key (kh, kw) is ``<q, R_h[qh - kh]> + <q, R_w[qw - kw]>`` with one learned table per
+axis. Here it is materialised as an additive ``[B, heads, Nq, Nk]`` attention bias so that it can be passed to
+``scaled_dot_product_attention`` as ``attn_mask``.
+"""
+from typing import Tuple
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ['resize_rel_pos', 'get_rel_pos', 'decomposed_rel_pos_bias']
+
+
+def resize_rel_pos(table: torch.Tensor, length: int) -> torch.Tensor:
+    """Linearly resample a relative-position table to ``length`` rows (detectron2's rule, used on load and run).
+
+    Args:
+        table: ``[L, C]`` table.
+        length: Target number of relative distances, ``2 * size - 1``.
+
+    Returns:
+        ``[length, C]`` table in the input dtype.
+    """
+    if table.shape[0] == length:
+        return table
+    resized = F.interpolate(table.float().t().unsqueeze(0), size=length, mode='linear')
+    return resized.squeeze(0).t().to(table.dtype)
+
+
+def get_rel_pos(q_size: int, k_size: int, table: torch.Tensor) -> torch.Tensor:
+    """Relative-position embeddings for every (query, key) pair along one axis.
+
+    Args:
+        q_size: Query length along the axis.
+        k_size: Key length along the axis.
+        table: ``[L, C]`` learned table; resized when ``L != 2 * max(q_size, k_size) - 1``.
+
+    Returns:
+        ``[q_size, k_size, C]``.
+    """
+    table = resize_rel_pos(table, 2 * max(q_size, k_size) - 1)
+    # Coordinates are scaled to the longer axis so different q/k lengths share one table (detectron2 convention).
+    q_coords = torch.arange(q_size, device=table.device)[:, None] * max(k_size / q_size, 1.0)
+    k_coords = torch.arange(k_size, device=table.device)[None, :] * max(q_size / k_size, 1.0)
+    relative = (q_coords - k_coords) + (k_size - 1) * max(q_size / k_size, 1.0)
+    return table[relative.long()]
+
+
+def decomposed_rel_pos_bias(
+    q: torch.Tensor,
+    rel_pos_h: torch.Tensor,
+    rel_pos_w: torch.Tensor,
+    q_hw: Tuple[int, int],
+    k_hw: Tuple[int, int],
+) -> torch.Tensor:
+    """Additive attention bias of decomposed relative positions.
+
+    Args:
+        q: ``[B, heads, qh * qw, C]`` unscaled queries.
+        rel_pos_h, rel_pos_w: ``[Lh, C]`` and ``[Lw, C]`` tables.
+        q_hw: Query grid ``(qh, qw)``.
+        k_hw: Key grid ``(kh, kw)``.
+
+    Returns:
+        ``[B, heads, qh * qw, kh * kw]`` bias in the dtype of ``q``.
+    """
+    (qh, qw), (kh, kw) = q_hw, k_hw
+    r_h = get_rel_pos(qh, kh, rel_pos_h).to(q.dtype)  # [qh, kh, C]
+    r_w = get_rel_pos(qw, kw, rel_pos_w).to(q.dtype)  # [qw, kw, C]
+    q_grid = q.unflatten(2, (qh, qw))  # [B, heads, qh, qw, C]
+    bias_h = torch.einsum('bnhwc,hkc->bnhwk', q_grid, r_h)
+    bias_w = torch.einsum('bnhwc,wkc->bnhwk', q_grid, r_w)
+    bias = bias_h[..., :, None] + bias_w[..., None, :]  # [B, heads, qh, qw, kh, kw]
+    return bias.reshape(q.shape[0], q.shape[1], qh * qw, kh * kw)

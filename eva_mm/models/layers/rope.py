@@ -1,0 +1,82 @@
+"""2D rotary position embedding (RoPE) of EVA-02, as pure functions.
+
+EVA-02 (arXiv 2303.11331, official `EVA-02/asuka/rope.py`, `VisionRotaryEmbeddingFast`) rotates query and key of
+the patch tokens (never the cls token). The head dim is split in two halves: the first half rotates with the row
+coordinate, the second with the column coordinate. Inside each half, frequency k (k < head_dim // 4) is
+``theta ** (-4k / head_dim)`` and acts on the interleaved pair of channels (2k, 2k + 1).
+
+Coordinates are ``arange(n) / n * ref``: any grid is rescaled to the range of the 16 x 16 pretraining grid
+(``pt_hw_seq_len=16``), which is how EVA-02 reuses one table for 224, 448, window and global grids.
+"""
+from typing import Tuple
+
+import torch
+
+__all__ = ['rope_frequencies', 'build_rope_2d', 'apply_rope']
+
+
+def rope_frequencies(head_dim: int, theta: float = 10000., device: torch.device | None = None) -> torch.Tensor:
+    """Rotation frequencies of one spatial axis.
+
+    Args:
+        head_dim: Channels per attention head; must be a multiple of 4 (two axes x pairs).
+        theta: Base of the geometric frequency progression.
+
+    Returns:
+        ``[head_dim // 4]`` float32 frequencies ``theta ** (-k / (head_dim // 4))``.
+    """
+    if head_dim % 4:
+        raise ValueError(f'2D RoPE needs head_dim divisible by 4, got {head_dim}')
+    num_bands = head_dim // 4
+    exponent = torch.arange(num_bands, device=device, dtype=torch.float32) / num_bands
+    return 1.0 / theta ** exponent
+
+
+def build_rope_2d(
+    grid: Tuple[int, int],
+    head_dim: int,
+    ref_grid: Tuple[int, int] = (16, 16),
+    theta: float = 10000.,
+    device: torch.device | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Sine and cosine tables of the 2D interleaved RoPE for a row-major ``grid``.
+
+    Args:
+        grid: ``(H, W)`` token grid the table is for (a window or the whole feature map).
+        head_dim: Channels per attention head.
+        ref_grid: Pretraining grid the coordinates are rescaled to (EVA-02: 16 x 16).
+        theta: RoPE base.
+
+    Returns:
+        ``(sin, cos)``, each ``[H * W, head_dim]``, channels laid out ``[r0, r0, r1, r1, ..., c0, c0, c1, c1, ...]``
+        (r = row frequencies, c = column frequencies).
+    """
+    freqs = rope_frequencies(head_dim, theta, device=device)
+    # Positions are computed in float32 whatever the target dtype: angles reach ~16 rad and bf16 would lose them.
+    rows = torch.arange(grid[0], device=device, dtype=torch.float32) / grid[0] * ref_grid[0]
+    cols = torch.arange(grid[1], device=device, dtype=torch.float32) / grid[1] * ref_grid[1]
+    coords = torch.stack(torch.meshgrid(rows, cols, indexing='ij'), dim=-1)  # [H, W, 2]
+    angles = (coords.unsqueeze(-1) * freqs).flatten(-2)  # [H, W, 2 * head_dim // 4]: row bands then column bands
+    angles = angles.reshape(grid[0] * grid[1], -1).repeat_interleave(2, dim=-1)  # [N, head_dim], pairs share angles
+    return angles.sin().to(dtype), angles.cos().to(dtype)
+
+
+def _rotate_pairs(x: torch.Tensor) -> torch.Tensor:
+    """``[x0, x1, x2, x3, ...] -> [-x1, x0, -x3, x2, ...]`` over the last dim."""
+    pairs = x.unflatten(-1, (-1, 2))
+    return torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
+
+
+def apply_rope(x: torch.Tensor, sin: torch.Tensor, cos: torch.Tensor) -> torch.Tensor:
+    """Rotate interleaved channel pairs of ``x`` by the table angles.
+
+    Args:
+        x: ``[..., N, head_dim]`` queries or keys of N grid tokens (no prefix tokens).
+        sin, cos: ``[N, head_dim]`` tables from :func:`build_rope_2d`.
+
+    Returns:
+        Tensor shaped and typed like ``x``.
+    """
+    # Rotation is done in the tables' precision (float32 by default) and cast back once, as the reference does.
+    return (x * cos + _rotate_pairs(x) * sin).to(x.dtype)
