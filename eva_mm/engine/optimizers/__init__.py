@@ -1,1 +1,4 @@
-"""See the package docstring of eva_mm."""
+"""Optimizer-wrapper constructors. Importing registers them in mmengine's root registry."""
+from .layer_decay import EVALayerDecayOptimWrapperConstructor, find_backbone
+
+__all__ = ['EVALayerDecayOptimWrapperConstructor', 'find_backbone']
