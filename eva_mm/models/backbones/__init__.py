@@ -1,5 +1,8 @@
 """Backbones. Importing registers them in mmengine's root ``MODELS``."""
 from .arch_zoo import ARCH_ZOO, resolve_arch
 from .eva import EVA
+from .registration import claim_eva_name
+
+claim_eva_name(EVA)
 
 __all__ = ['ARCH_ZOO', 'EVA', 'resolve_arch']
