@@ -170,6 +170,7 @@ def convert(
     pos_embed_grid: Optional[int | Sequence[int]] = None,
     keep_mask_token: bool = False,
     keep_norm: bool = True,
+    keep_cls_token: bool = True,
     qkv_bias: Optional[str] = None,
     use_ema: bool = True,
 ) -> StateDict:
@@ -183,6 +184,7 @@ def convert(
         pos_embed_grid: Resample the position-embedding grid (cls slot kept) to this size.
         keep_mask_token: Keep ``mask_token`` (MIM targets); dropped otherwise.
         keep_norm: Keep the final ``norm``; drop it for backbones built without one.
+        keep_cls_token: Keep ``cls_token``; dense backbones (ViTDet) run without it. ``pos_embed`` keeps its cls slot.
         qkv_bias: Target bias layout, ``'qv'`` (q_bias/v_bias) or ``'qkv'`` (``attn.qkv.bias``); ``None`` leaves
             the source layout.
         use_ema: Prefer ``model_ema`` weights when the file has them.
@@ -196,6 +198,8 @@ def convert(
     sd = {k: v for k, v in sd.items() if not _DROP.search(k)}
     if not keep_mask_token:
         sd.pop('mask_token', None)
+    if not keep_cls_token:
+        sd.pop('cls_token', None)
     if not keep_norm:
         sd = {k: v for k, v in sd.items() if not k.startswith('norm.')}
     sd = _pack(sd, qkv_bias)
@@ -208,7 +212,7 @@ def convert(
             kernel.float(), size=(patch_size, patch_size), mode='bicubic', align_corners=False).to(kernel.dtype)
         if new_grid is None and 'pos_embed' in sd:
             side, _ = _grid_of(sd['pos_embed'].shape[1])
-            new_grid = round(side * old_patch / patch_size)  # same image size, bigger patches
+            new_grid = side * old_patch // patch_size  # same image size, bigger patches: 224 // 16 = 14
     if 'pos_embed' in sd:
         pe = sd['pos_embed']
         side, has_cls = _grid_of(pe.shape[1])

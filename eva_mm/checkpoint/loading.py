@@ -4,6 +4,7 @@ Used by ``EVA.init_weights`` for ``init_cfg=dict(type='Pretrained', checkpoint=.
 ``weights_only`` (DESIGN.md decision 2): local files through ``torch.load(..., weights_only=True)``, other schemes
 through mmengine's ``CheckpointLoader``, which ``eva_mm.compat`` makes safe.
 """
+import logging
 import os.path as osp
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
@@ -87,6 +88,7 @@ def load_pretrained(
         pos_embed_grid=model.pos_embed_grid,
         keep_mask_token=getattr(model, 'mask_token', None) is not None,
         keep_norm=getattr(model, 'norm', None) is not None,
+        keep_cls_token=getattr(model, 'cls_token', None) is not None,
         qkv_bias=model.arch_settings['qkv_bias'],
     )
     model_sd = model.state_dict()
@@ -104,5 +106,5 @@ def load_pretrained(
     if strict and not clean:
         raise RuntimeError(report.message(name))
     model.load_state_dict(loadable, strict=False)
-    print_log(report.message(name), logger=logger or 'current', level=20 if clean else 30)
+    print_log(report.message(name), logger=logger or 'current', level=logging.INFO if clean else logging.WARNING)
     return report

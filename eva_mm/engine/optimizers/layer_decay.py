@@ -68,7 +68,8 @@ class EVALayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             if not param.requires_grad:
                 continue
             depth, _ = backbone.get_layer_depth(name, bb_prefix)
-            depth = min(depth, num_layers + 1)
+            if depth > backbone.num_layers:  # final norm, necks, heads: full lr whatever num_layers says
+                depth = num_layers + 1
             lr_scale = rate ** (num_layers + 1 - depth)
             no_decay = (no_decay_1d and param.ndim <= 1) or any(n in name for n in no_decay_names)
             lr_mult, decay_mult = 1., 1.
