@@ -14,6 +14,8 @@ Accepted sources, detected from the keys:
 eva_mm keeps one layout for all variants: ``attn.qkv.weight`` (+ ``attn.q_bias``/``attn.v_bias``, or
 ``attn.qkv.bias`` for EVA-L), ``mlp.fc1/fc2`` (GELU) or ``mlp.w12`` (+ ``mlp.ffn_ln``) + ``mlp.w3`` (SwiGLU).
 """
+from __future__ import annotations
+
 import math
 import re
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple

@@ -4,6 +4,8 @@ Used by ``EVA.init_weights`` for ``init_cfg=dict(type='Pretrained', checkpoint=.
 ``weights_only`` (DESIGN.md decision 2): local files through ``torch.load(..., weights_only=True)``, other schemes
 through mmengine's ``CheckpointLoader``, which ``eva_mm.compat`` makes safe.
 """
+from __future__ import annotations
+
 import logging
 import os.path as osp
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
@@ -14,6 +16,7 @@ from mmengine.runner import CheckpointLoader
 from torch import nn
 
 from eva_mm.models.layers.rel_pos import resize_rel_pos
+
 from .convert import convert, detect_format, unwrap_checkpoint
 
 __all__ = ['LoadReport', 'read_checkpoint', 'load_pretrained']

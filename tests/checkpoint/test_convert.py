@@ -1,11 +1,10 @@
 """Format detection and key mapping of eva_mm.checkpoint.convert, built from eva_mm weights by the inverse maps."""
-import eva_mm  # noqa: F401
 import re
 
-import pytest
 import torch
 import torch.nn.functional as F
 
+import eva_mm  # noqa: F401
 from eva_mm.checkpoint import convert, detect_format
 from eva_mm.models.backbones import EVA
 

@@ -1,9 +1,8 @@
 """Converting loads through init_cfg=dict(type='Pretrained'), with one report of what did not match."""
-import eva_mm  # noqa: F401
-
 import pytest
 import torch
 
+import eva_mm  # noqa: F401
 from eva_mm.checkpoint.loading import load_pretrained
 from eva_mm.models.backbones import EVA
 

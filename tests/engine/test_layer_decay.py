@@ -1,12 +1,10 @@
 """Layer-wise lr decay and weight-decay exemptions of EVALayerDecayOptimWrapperConstructor."""
-import eva_mm  # noqa: F401
-
 import pytest
-import torch
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from torch import nn
 
+import eva_mm  # noqa: F401
 from eva_mm.models.backbones import EVA
 
 TINY = dict(embed_dims=16, depth=3, num_heads=2, mlp_hidden=32)

@@ -1,9 +1,9 @@
 """Architecture table, parameter counts, registration and construction options of the EVA backbone."""
-import eva_mm  # noqa: F401
 import pytest
 import torch
 from mmengine.registry import DefaultScope
 
+import eva_mm  # noqa: F401
 from eva_mm.models.backbones import ARCH_ZOO, EVA, resolve_arch
 from eva_mm.registry import MODELS
 

@@ -1,14 +1,21 @@
 """Fused vs eager attention, activation checkpointing, windows with padding, rel-pos and RoPE helpers."""
-import eva_mm  # noqa: F401
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+import eva_mm  # noqa: F401
 from eva_mm.models.backbones import EVA
-from eva_mm.models.layers import (apply_rope, build_rope_2d, get_rel_pos, set_fused_attn, use_fused_attn,
-                                  window_partition, window_unpartition)
+from eva_mm.models.layers import (
+    apply_rope,
+    build_rope_2d,
+    get_rel_pos,
+    set_fused_attn,
+    use_fused_attn,
+    window_partition,
+    window_unpartition,
+)
 
 TINY = dict(embed_dims=32, depth=4, num_heads=2, mlp_hidden=64)
 TINY_GELU = dict(TINY, mlp_type='gelu', use_rope=False)

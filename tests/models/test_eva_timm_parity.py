@@ -1,9 +1,9 @@
 """EVA equals timm's eva.py on converted random weights, at the native and at non-native input sizes."""
-import eva_mm  # noqa: F401  (first: fixes the stack, registers EVA)
 import pytest
 import timm
 import torch
 
+import eva_mm  # noqa: F401  (first: fixes the stack, registers EVA)
 from eva_mm.checkpoint import convert
 from eva_mm.models.backbones import ARCH_ZOO, EVA
 

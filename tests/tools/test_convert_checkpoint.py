@@ -1,11 +1,11 @@
 """Round trip: eva_mm weights -> official-style file -> tools/convert_checkpoint.py -> init_cfg load."""
-import eva_mm  # noqa: F401
 import subprocess
 import sys
 from pathlib import Path
 
 import torch
 
+import eva_mm  # noqa: F401
 from eva_mm.checkpoint.loading import load_pretrained
 from eva_mm.models.backbones import EVA
 

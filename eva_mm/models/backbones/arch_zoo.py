@@ -3,6 +3,8 @@
 Each row gives the trunk only; image size, patch size (14 for the released weights, 16 after the official 14->16
 conversion for dense tasks), windows and heads are chosen per task by the config.
 """
+from __future__ import annotations
+
 from typing import Any, Dict, Mapping
 
 __all__ = ['ARCH_ZOO', 'ARCH_DEFAULTS', 'resolve_arch']

@@ -5,6 +5,8 @@ EVA-02: "EVA-02: A Visual Representation for Neon Genesis", arXiv 2303.11331.
 Official code: https://github.com/baaivision/EVA (MIT). Window attention, padding and decomposed relative
 positions follow ViTDet (arXiv 2203.16527). Written for eva_mm; numerics are checked against timm's ``eva.py``.
 """
+from __future__ import annotations
+
 import math
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -14,6 +16,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from eva_mm.registry import MODELS
+
 from ..layers.block import EVABlock
 from ..layers.patch_embed import PatchEmbed
 from ..layers.pos_embed import resample_grid_embed
@@ -198,7 +201,7 @@ class EVA(BaseModule):
         """Load ``init_cfg=dict(type='Pretrained', checkpoint=...)`` through the converter, else mmengine init."""
         cfg = self.init_cfg[0] if isinstance(self.init_cfg, list) and len(self.init_cfg) == 1 else self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            from eva_mm.checkpoint.loading import load_pretrained  # noqa: deferred, the checkpoint package imports us
+            from eva_mm.checkpoint.loading import load_pretrained  # deferred: eva_mm.checkpoint imports the layers
             load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'), map_location=cfg.get('map_location',
                                                                                                     'cpu'))
             self._is_init = True

@@ -8,6 +8,8 @@ coordinate, the second with the column coordinate. Inside each half, frequency k
 Coordinates are ``arange(n) / n * ref``: any grid is rescaled to the range of the 16 x 16 pretraining grid
 (``pt_hw_seq_len=16``), which is how EVA-02 reuses one table for 224, 448, window and global grids.
 """
+from __future__ import annotations
+
 from typing import Tuple
 
 import torch
