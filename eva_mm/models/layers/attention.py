@@ -118,6 +118,7 @@ class EVAAttention(nn.Module):
         if self.rel_pos_grid is not None:
             if num_prefix:
                 raise ValueError('relative position bias needs a token grid without prefix (cls) tokens')
+            # With RoPE on too the bias reads the rotated queries; no released EVA model combines the two.
             bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw, hw)
         drop = self.attn_drop if self.training else 0.
         if use_fused_attn():
