@@ -1,1 +1,5 @@
-"""See the package docstring of eva_mm."""
+"""Data sets, transforms and samplers. `synthetic` makes the small deterministic data sets of the quickstarts."""
+from . import synthetic  # noqa: F401
+from .generated import GENERATORS, GeneratedDataset
+
+__all__ = ['GENERATORS', 'GeneratedDataset']

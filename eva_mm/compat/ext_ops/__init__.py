@@ -1,0 +1,16 @@
+"""Plain torch / torchvision versions of the compiled `mmcv._ext` functions the EVA pipelines call.
+
+Each function keeps the exact signature of its `mmcv._ext` counterpart (in-place outputs included), so mmcv's
+own Python wrappers (`mmcv.ops.nms`, `soft_nms`, `RoIAlign`, `roi_align`, `batched_nms`) run unchanged on top.
+"""
+from .nms import nms, softnms
+from .roi_align import roi_align_backward, roi_align_forward
+
+SUPPLIED = {
+    'nms': nms,
+    'softnms': softnms,
+    'roi_align_forward': roi_align_forward,
+    'roi_align_backward': roi_align_backward,
+}
+
+__all__ = ['SUPPLIED', 'nms', 'roi_align_backward', 'roi_align_forward', 'softnms']

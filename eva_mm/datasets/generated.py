@@ -1,0 +1,43 @@
+"""`GeneratedDataset`: a data set that creates its generated files on first use, then is any other data set."""
+from typing import Any, Callable, Dict
+
+from torch.utils.data import Dataset
+
+from ..registry import DATASETS
+from .synthetic import generate_coco_instances, prepare_dataset
+
+# Generators by the name configs use; each is `fn(root, **kwargs)` writing a complete data set under `root`.
+GENERATORS: Dict[str, Callable[..., Any]] = {
+    'coco_instances': generate_coco_instances,
+}
+
+
+@DATASETS.register_module()
+class GeneratedDataset(Dataset):
+    """Generate a synthetic data set under `root` unless it is there, then build and act as `dataset`.
+
+    Args:
+        generator: a key of `GENERATORS`.
+        root: where the generated files go (created on first use, reused afterwards).
+        dataset: config of the real data set that reads them (e.g. mmdet's `CocoDataset`).
+        **generator_kwargs: passed to the generator; a change regenerates the files.
+    """
+
+    def __init__(self, generator: str, root: str, dataset: Dict[str, Any], **generator_kwargs: Any) -> None:
+        if generator not in GENERATORS:
+            raise KeyError(f'GeneratedDataset: unknown generator {generator!r}; known: {sorted(GENERATORS)}')
+        prepare_dataset(root, GENERATORS[generator], **generator_kwargs)
+        self.dataset = DATASETS.build(dataset)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[index]
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (metainfo, get_data_info, get_cat_ids, ...) is the wrapped data set's. `dataset` itself
+        # is excluded so that unpickling in a data loader worker cannot recurse before it is set.
+        if name == 'dataset':
+            raise AttributeError(name)
+        return getattr(self.dataset, name)

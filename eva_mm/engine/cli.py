@@ -1,0 +1,53 @@
+"""What `tools/train.py` and `tools/test.py` share: common flags, config loading and runner building.
+
+The tools follow mmdet's command line so that every eva_mm config, whatever its toolbox (mmdet, mmseg,
+mmpretrain), is trained and tested the way OpenMMLab users already know.
+"""
+import argparse
+import os
+import os.path as osp
+from typing import Any
+
+from mmengine.config import Config, DictAction
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Flags both tools take: --work-dir, --cfg-options, --launcher, --local_rank."""
+    parser.add_argument('--work-dir', help='folder for logs and checkpoints (default: ./work_dirs/<config name>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config values, e.g. train_cfg.max_iters=100 (key=value pairs; lists as '
+                             'key="[a,b]" or key=a,b; tuples as key="(a,b)")')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher: none (one process), pytorch (torchrun), slurm, mpi')
+    # torchrun sets LOCAL_RANK; torch.distributed.launch passes --local_rank / --local-rank
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Read `args.config` with `--cfg-options` merged, the launcher set and a work dir chosen.
+
+    Raises:
+        FileNotFoundError: the config file does not exist.
+    """
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file {args.config!r} not found')
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def build_runner(cfg: Config) -> Any:
+    """mmengine's `Runner`, or the runner named by `runner_type` (e.g. `FlexibleRunner`) from the registry."""
+    if 'runner_type' in cfg:
+        from mmengine.registry import RUNNERS
+        return RUNNERS.build(cfg)
+    from mmengine.runner import Runner
+    return Runner.from_cfg(cfg)
