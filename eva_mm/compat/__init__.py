@@ -4,7 +4,7 @@
 own module: `mmcv_ext` (compiled-op stand-in), `checkpoint` (safe `weights_only` loading of mmengine
 checkpoints), `lvis` (NumPy 2).
 """
-from . import checkpoint, lvis, mmcv_ext
+from . import checkpoint, lvis, mmcv_ext, msda
 
 _installed = False
 
@@ -15,9 +15,10 @@ def install() -> None:
     if _installed:
         return
     mmcv_ext.install_stand_in()
+    msda.install()  # deformable attention on the stand-in, CPU and CUDA (Mask2Former)
     checkpoint.install()
     lvis.install()
     _installed = True
 
 
-__all__ = ['checkpoint', 'install', 'lvis', 'mmcv_ext']
+__all__ = ['checkpoint', 'install', 'lvis', 'mmcv_ext', 'msda']
