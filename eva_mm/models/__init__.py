@@ -1,2 +1,2 @@
 """Models: backbones, layers, necks, heads, algorithms and losses. Importing registers them."""
-from . import backbones  # noqa: F401
+from . import backbones, losses, necks, roi_heads  # noqa: F401

@@ -1,0 +1,5 @@
+"""Necks. Importing registers them in mmengine's root ``MODELS``."""
+from .ln2d import LN2d
+from .simple_fpn import SimpleFPN, rescale_branch
+
+__all__ = ['LN2d', 'SimpleFPN', 'rescale_branch']
