@@ -5,10 +5,12 @@ from torch.utils.data import Dataset
 
 from ..registry import DATASETS
 from .synthetic import generate_coco_instances, prepare_dataset
+from .synthetic.ade_segmentation import generate_ade_segmentation
 
 # Generators by the name configs use; each is `fn(root, **kwargs)` writing a complete data set under `root`.
 GENERATORS: Dict[str, Callable[..., Any]] = {
     'coco_instances': generate_coco_instances,
+    'ade_segmentation': generate_ade_segmentation,
 }
 
 
