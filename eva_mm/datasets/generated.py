@@ -6,10 +6,12 @@ from torch.utils.data import Dataset
 from ..registry import DATASETS
 from .synthetic import generate_coco_instances, prepare_dataset
 from .synthetic.ade_segmentation import generate_ade_segmentation
+from .synthetic.unlabeled_images import generate_unlabeled_images
 
 # Generators by the name configs use; each is `fn(root, **kwargs)` writing a complete data set under `root`.
 GENERATORS: Dict[str, Callable[..., Any]] = {
     'coco_instances': generate_coco_instances,
+    'unlabeled_images': generate_unlabeled_images,
     'ade_segmentation': generate_ade_segmentation,
 }
 
