@@ -1,5 +1,7 @@
 """A MIM checkpoint (runner format) loads into detection, segmentation and classification EVA backbones with no
 missing, unexpected or mismatched keys (patch 14 -> 16 resampling for the dense ones)."""
+import glob
+
 import pytest
 import torch
 from mmengine.registry import MODELS, DefaultScope
@@ -63,20 +65,28 @@ def test_rel_pos_tables_are_the_only_new_keys(mim_checkpoint):
     assert not (report.unexpected or report.mismatched)
 
 
-def test_mim_checkpoint_fits_the_dense_quickstart_backbones(mim_checkpoint, tmp_path):
-    """The quickstart MIM model's trunk loads into the detection / segmentation quickstart backbones."""
+def test_mim_checkpoint_fits_the_dense_quickstart_backbones(tmp_path):
+    """The MIM quickstart's model, with each dense quickstart's trunk, exports into that quickstart's backbone; and
+    the MIM quickstart as shipped has the trunk of at least one of them (so its result fine-tunes there as is)."""
     from mmengine.config import Config
     pre = Config.fromfile('configs/quickstart/mim-clip_eva02-mini-p8_200it_unlabeled-shapes.py')
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(pre.model)
-    path = str(tmp_path / 'mim.pth')
-    save_checkpoint({'state_dict': model.state_dict()}, path)
-    for cfg_file in ('configs/quickstart/vitdet-mask-rcnn_eva02-mini-p8_2000it_shapes-coco.py',
-                     'configs/quickstart/upernet_eva02-ti6-p8_8xb1-800it_ade-shapes-128x128.py'):
-        backbone_cfg = Config.fromfile(cfg_file).model.backbone.to_dict()
+    dense = []
+    for cfg_file in sorted(glob.glob('configs/quickstart/*.py')):
+        backbone = Config.fromfile(cfg_file).model.get('backbone')
+        if backbone is not None and backbone.get('type') == 'EVA' and 'mim-clip' not in cfg_file:
+            dense.append((cfg_file, backbone.to_dict()))
+    assert dense, 'no EVA-backbone quickstart (detection / segmentation) found'
+    assert any(b['arch'] == pre.model.backbone.arch and b.get('patch_size') == pre.model.backbone.patch_size
+               for _, b in dense), 'the MIM quickstart student matches no dense quickstart trunk'
+    for i, (cfg_file, backbone_cfg) in enumerate(dense):
+        mim_cfg = pre.model.to_dict()
+        mim_cfg['backbone'].update(arch=backbone_cfg['arch'], patch_size=backbone_cfg.get('patch_size'))
+        mim_cfg['head']['in_channels'] = backbone_cfg['arch']['embed_dims']
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            model = MODELS.build(mim_cfg)
+        path = str(tmp_path / f'mim{i}.pth')
+        save_checkpoint({'state_dict': model.state_dict()}, path)
         backbone_cfg.pop('_scope_', None)
         backbone_cfg.update(type='EVA', init_cfg=None)
-        backbone = MODELS.build(backbone_cfg)
-        report = load_pretrained(backbone, path, strict=True)
+        report = load_pretrained(MODELS.build(backbone_cfg), path, strict=True)
         assert not (report.missing or report.unexpected or report.mismatched), cfg_file
