@@ -3,7 +3,6 @@
 # drop path 0.4, label smoothing 0.3, RandAug m9, EMA, crop_pct 1.0, 10 epochs at 336); mean-pool + fc_norm head,
 # frozen patch embedding, head init x0.001 (Sec. 1.2). Warmup 2 epochs is our choice (not in the reference).
 _base_ = [
-    'mmpretrain::_base_/default_runtime.py',
     '../_base_/datasets/imagenet_eva-ft-448.py',
     '../_base_/schedules/eva_ft_layer-decay.py',
 ]

@@ -8,7 +8,6 @@
 #   torchrun --nnodes 16 --nproc_per_node 8 --rdzv_backend c10d --rdzv_endpoint $MASTER:29500 \
 #       tools/train.py configs/eva01/mim-clip_eva-g-p14_fsdp-128xb32-150e_merged-30m.py --launcher pytorch
 _base_ = [
-    'mmpretrain::_base_/default_runtime.py',
     '../_base_/datasets/in21k_mim-224.py',
     '../_base_/schedules/mim_adamw_cosine.py',
 ]

@@ -3,7 +3,6 @@
 # RandAug m9, no mixup/cutmix, wd 0.05, crop_pct 1.0); mean-pool + fc_norm head and frozen patch embedding from
 # Sec. 1.2/1.3. Label smoothing 0.1 is timm's default (B's value is not in the reference; unverified).
 _base_ = [
-    'mmpretrain::_base_/default_runtime.py',
     '../_base_/datasets/imagenet_eva-ft-448.py',
     '../_base_/schedules/eva_ft_layer-decay.py',
 ]

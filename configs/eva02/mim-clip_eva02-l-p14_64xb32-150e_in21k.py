@@ -3,7 +3,6 @@
 # warmup 1 epoch, drop path 0.1, ZeRO 1) from EVA-02/asuka/run_*pretraining.py; patch-embed gradient x0.1
 # (--stop_grad_conv1). Launch: tools/dist_train.sh (torchrun) on 64 GPUs (DDP; for memory add the FSDP strategy of configs/eva01).
 _base_ = [
-    'mmpretrain::_base_/default_runtime.py',
     '../_base_/datasets/in21k_mim-224.py',
     '../_base_/schedules/mim_adamw_cosine.py',
 ]

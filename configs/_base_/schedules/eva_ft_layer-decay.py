@@ -1,6 +1,7 @@
 # EVA / EVA-02 ImageNet fine-tuning optimisation (reference/eva.md Sec. 6): AdamW, weight decay 0.05 (none on 1-D
 # params, pos_embed, cls_token), layer-wise lr decay via the EVA backbone's get_layer_depth, AMP, linear warmup then
 # cosine per iteration, EMA of the weights. Child configs set lr, layer_decay_rate, epochs and warmup.
+_base_ = ['mmpretrain::_base_/default_runtime.py']  # hooks below override the runtime's
 lr = 1e-4
 layer_decay_rate = 0.7
 max_epochs = 30
