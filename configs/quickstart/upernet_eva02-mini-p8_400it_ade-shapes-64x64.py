@@ -24,7 +24,7 @@ model = dict(
     auxiliary_head=dict(in_channels=embed_dims, channels=32, num_classes=num_classes),
     test_cfg=dict(mode='whole'))
 
-max_iters = 1000
+max_iters = 400
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
