@@ -39,8 +39,7 @@ runner_type = 'FlexibleRunner'
 strategy = dict(
     type='FSDPStrategy',
     model_wrapper=dict(
-        # every EVA-g block (~24.8M parameters) becomes one FSDP unit
-        auto_wrap_policy=dict(type='torch.distributed.fsdp.wrap.size_based_auto_wrap_policy', min_num_params=1e7),
+        auto_wrap_policy='eva_block_wrap_policy',  # every EVA-g block (~24.8M parameters) is one FSDP unit
         sharding_strategy='SHARD_GRAD_OP',
         mixed_precision=dict(param_dtype='bfloat16', reduce_dtype='float32', buffer_dtype='float32'),
         use_orig_params=True),  # keeps per-parameter weight-decay groups

@@ -1,0 +1,18 @@
+# LVIS v1 instances (data/lvis_v1 with annotations/lvis_v1_{train,val}.json and the COCO 2017 image folders,
+# mmdet's layout; 1203 classes) with large-scale jitter, repeat-factor sampling (t = 0.001) and LVISMetric
+# (AP, APr/APc/APf), as ViTDet/EVA (eva.md Sec. 4.2/4.3). LVIS is federated, so images without annotations
+# are kept out of training but the evaluation uses the official val file.
+_base_ = ['./coco_instance_lsj.py']
+
+dataset_type = 'LVISV1Dataset'
+data_root = 'data/lvis_v1/'
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='RepeatFactorSampler', repeat_thr=0.001),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='annotations/lvis_v1_train.json',
+                 data_prefix=dict(img='')))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, ann_file='annotations/lvis_v1_val.json',
+                                   data_prefix=dict(img='')))
+test_dataloader = val_dataloader
+val_evaluator = dict(_delete_=True, type='LVISMetric', ann_file=data_root + 'annotations/lvis_v1_val.json',
+                     metric=['bbox', 'segm'])
+test_evaluator = val_evaluator
