@@ -1,5 +1,5 @@
 """Data sets, transforms and samplers. `synthetic` makes the small deterministic data sets of the quickstarts."""
-from . import synthetic, transforms  # noqa: F401
+from . import samplers, synthetic, transforms  # noqa: F401
 from .generated import GENERATORS, GeneratedDataset
 from .unlabeled import UnlabeledImageDataset
 
