@@ -45,7 +45,10 @@ class LoadReport(NamedTuple):
 def read_checkpoint(filename: str, map_location: Any = 'cpu') -> Dict[str, Any]:
     """Read a checkpoint file or URL with ``weights_only=True`` semantics."""
     if osp.isfile(filename):
-        return torch.load(filename, map_location=map_location, weights_only=True)
+        # safe_load = weights_only=True that also admits what an mmengine Runner pickles (HistoryBuffer, NumPy),
+        # so `init_cfg=dict(type='Pretrained', checkpoint='work_dirs/.../iter_N.pth')` works
+        from eva_mm.compat.checkpoint import safe_load
+        return safe_load(filename, map_location)
     return CheckpointLoader.load_checkpoint(filename, map_location=map_location)
 
 
