@@ -48,7 +48,7 @@ def enable_tta(cfg) -> None:
     cfg.model = cfg.tta_model
 
 
-def main(argv=None) -> None:
+def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
@@ -60,7 +60,7 @@ def main(argv=None) -> None:
     if args.out:
         from mmengine.evaluator import DumpResults
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    runner.test()
+    return runner.test()
 
 
 if __name__ == '__main__':

@@ -26,7 +26,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
+def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args)
     if args.amp:
@@ -45,7 +45,9 @@ def main(argv=None) -> None:
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
-    build_runner(cfg).train()
+    runner = build_runner(cfg)
+    runner.train()
+    return runner
 
 
 if __name__ == '__main__':

@@ -2,8 +2,10 @@
 
 `install()` runs from `import eva_mm`, before anything imports `mmcv.ops`; it is idempotent. Each fix is in its
 own module: `mmcv_ext` (compiled-op stand-in), `checkpoint` (safe `weights_only` loading of mmengine
-checkpoints), `lvis` (NumPy 2).
+checkpoints), `lvis` (NumPy 2), `msda` (deformable attention without the compiled op).
 """
+import warnings
+
 from . import checkpoint, lvis, mmcv_ext, msda
 
 _installed = False
@@ -15,6 +17,9 @@ def install() -> None:
     if _installed:
         return
     mmcv_ext.install_stand_in()
+    # mmengine's `mmdet::` base configs and mim need pkg_resources, which is why setuptools is pinned below 82;
+    # setuptools >= 67 warns on every import of it. That warning is about the pin we chose, not a user action.
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated as an API', category=UserWarning)
     msda.install()  # deformable attention on the stand-in, CPU and CUDA (Mask2Former)
     checkpoint.install()
     lvis.install()

@@ -6,6 +6,7 @@ fails. Its HTTP loader goes the other way and unpickles downloads with `weights_
 loaders with one that keeps `weights_only=True` and allow-lists exactly the types mmengine writes
 (DESIGN.md, decision 2). Anything else (a pickled callable) is refused before it can run, naming the global.
 """
+import inspect
 import os
 import os.path as osp
 import pickle
@@ -31,8 +32,9 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     protocol 2 stores as `getattr(HistoryBuffer, 'min')`. Allowing the real `getattr` would let a file reach any
     attribute of any allowed object; this one reaches only functions defined on `HistoryBuffer` itself.
     """
-    attr = vars(HistoryBuffer).get(name) if obj is HistoryBuffer and not name.startswith('_') else None
-    if not callable(attr):
+    statistics = {'min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods}
+    attr = vars(HistoryBuffer).get(name) if obj is HistoryBuffer and name in statistics else None
+    if not inspect.isfunction(attr):
         raise UnsafeCheckpointError(f'checkpoint asks for getattr({obj!r}, {name!r}); only the statistic methods '
                                     f'of mmengine HistoryBuffer may be looked up')
     return attr
