@@ -14,7 +14,7 @@ layer_decay_rate = 0.95
 max_epochs = 15
 warmup_epochs = 2
 pretrained = 'https://huggingface.co/BAAI/EVA/resolve/main/eva_21k_224px_psz14.pt'
-clip_mean = {{_base_.clip_mean}}
+clip_mean = [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255]  # CLIP mean (RandAugment fill)
 
 model = dict(
     type='ImageClassifier',
