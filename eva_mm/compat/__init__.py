@@ -2,11 +2,12 @@
 
 `install()` runs from `import eva_mm`, before anything imports `mmcv.ops`; it is idempotent. Each fix is in its
 own module: `mmcv_ext` (compiled-op stand-in), `checkpoint` (safe `weights_only` loading of mmengine
-checkpoints), `lvis` (NumPy 2), `msda` (deformable attention without the compiled op).
+checkpoints), `atomic_save` (crash-safe checkpoints), `lvis` (NumPy 2), `msda` (deformable attention without
+the compiled op).
 """
 import warnings
 
-from . import checkpoint, lvis, mmcv_ext, msda
+from . import atomic_save, checkpoint, lvis, mmcv_ext, msda
 
 _installed = False
 
@@ -22,8 +23,9 @@ def install() -> None:
     warnings.filterwarnings('ignore', message='pkg_resources is deprecated as an API', category=UserWarning)
     msda.install()  # deformable attention on the stand-in, CPU and CUDA (Mask2Former)
     checkpoint.install()
+    atomic_save.install()  # a killed save never leaves a corrupt checkpoint
     lvis.install()
     _installed = True
 
 
-__all__ = ['checkpoint', 'install', 'lvis', 'mmcv_ext', 'msda']
+__all__ = ['atomic_save', 'checkpoint', 'install', 'lvis', 'mmcv_ext', 'msda']

@@ -44,8 +44,29 @@ def load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def prepare_cpu_distributed(cfg: Config) -> None:
+    """Let a multi-process launch run on CPU-only machines (gloo), e.g. to test a config before booking GPUs.
+
+    mmengine assumes CUDA for distributed runs: `init_dist` calls `torch.cuda.set_device` and DDP gets
+    `device_ids=[LOCAL_RANK]`. Without CUDA we join the gloo process group ourselves (mmengine then skips its
+    own `init_dist`) and wrap the model with `device_ids=None`, as DDP wants on CPU.
+    """
+    import torch
+    import torch.distributed as dist
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    if cfg.launcher != 'pytorch':
+        raise RuntimeError(f'--launcher {cfg.launcher} without CUDA is not supported; on CPU use torchrun with '
+                           f'--launcher pytorch (tools/dist_train.sh)')
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    cfg.setdefault('model_wrapper_cfg', dict(type='MMDistributedDataParallel'))
+    cfg.model_wrapper_cfg.setdefault('device_ids', None)
+
+
 def build_runner(cfg: Config) -> Any:
     """mmengine's `Runner`, or the runner named by `runner_type` (e.g. `FlexibleRunner`) from the registry."""
+    prepare_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         from mmengine.registry import RUNNERS
         return RUNNERS.build(cfg)

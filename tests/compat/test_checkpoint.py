@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.logging import HistoryBuffer
 from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
 from mmengine.model import BaseModel
 from mmengine.runner import CheckpointLoader, Runner
 
