@@ -12,8 +12,6 @@ from mmengine.registry import init_default_scope
 
 import eva_mm  # noqa: F401  (registers EVA and the layer-decay constructor)
 
-# mmengine resolves `mmseg::` bases through pkg_resources, deprecated in recent setuptools (not ours to fix)
-pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # batch = images per GPU x GPUs (from the config name); crop; iters; lr; layer decay; drop path; warmup iters;

@@ -13,10 +13,6 @@ from mmengine.structures import PixelData
 
 import eva_mm  # noqa: F401  (registers EVA and the layer-decay constructor)
 
-# mmengine resolves `mmseg::` bases through pkg_resources, deprecated in recent setuptools (not ours to fix)
-pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
-              # mmdet's Mask2Former positional code calls torch.meshgrid without `indexing` (not ours to fix)
-              pytest.mark.filterwarnings('ignore:torch.meshgrid:UserWarning')]
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 

@@ -14,7 +14,7 @@ generator_cfg = dict(num_train=400, num_val=80, seed=0, img_size=crop_size, max_
 # is one of the cues of this small data set.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='LoadAnnotations'),
     dict(type='RandomResize', scale=(256, 64), ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -23,7 +23,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(256, 64), keep_ratio=True),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
@@ -33,7 +33,7 @@ tta_pipeline = [
          transforms=[[dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
                      [dict(type='RandomFlip', prob=0., direction='horizontal'),
                       dict(type='RandomFlip', prob=1., direction='horizontal')],
-                     [dict(type='LoadAnnotations', reduce_zero_label=True)], [dict(type='PackSegInputs')]]),
+                     [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]]),
 ]
 
 
