@@ -11,7 +11,9 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS, DefaultScope
 from mmpretrain.structures import DataSample
 
-pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
+# `mmpretrain::` config bases import pkg_resources, which warns on setuptools >= 81 (a stack issue).
+pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
+              pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
 
 # reference/eva.md Sec. 6: lr, layer decay, drop path, label smoothing, epochs, image size, total batch.
 FINETUNE = {

@@ -10,7 +10,8 @@ from mmengine.runner.checkpoint import save_checkpoint
 from eva_mm.checkpoint.loading import load_pretrained
 
 # `mmdet::` / `mmpretrain::` config bases import pkg_resources, which warns on setuptools >= 81 (a stack issue).
-pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
+pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
+              pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
 
 ARCH = dict(embed_dims=48, depth=4, num_heads=3, mlp_hidden=128)
 

@@ -11,7 +11,9 @@ from mmengine.registry import MODELS
 
 from eva_mm.checkpoint.loading import load_pretrained, read_checkpoint
 
-pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
+# `mmpretrain::` config bases import pkg_resources, which warns on setuptools >= 81 (a stack issue).
+pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
+              pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
 HERE = os.path.dirname(__file__)
 ROOT = os.path.dirname(os.path.dirname(HERE))
 

@@ -10,7 +10,8 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
 # `mmpretrain::` config bases import pkg_resources, which warns on setuptools >= 81 (a stack issue).
-pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
+pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
+              pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
 
 CLIP_MEAN = [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255]
 # reference/eva.md Sec. 3 table: teacher, target dim, epochs, total batch, peak lr, warmup epochs, drop path.

@@ -7,7 +7,9 @@ from mmengine.runner import Runner
 
 from eva_mm.checkpoint.loading import read_checkpoint
 
-pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
+# `mmpretrain::` config bases import pkg_resources, which warns on setuptools >= 81 (a stack issue).
+pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
+              pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
 QUICKSTART = 'configs/quickstart/mim-clip_eva02-mini-p8_200it_unlabeled-shapes.py'
 
 
