@@ -12,7 +12,6 @@ import os.path as osp
 import pickle
 import re
 from typing import IO, Any, Callable, List, Optional, Tuple, Union
-from urllib.parse import urlparse
 
 import numpy as np
 import torch
@@ -99,21 +98,21 @@ def load_from_local(filename: str, map_location: MapLocation = None) -> Any:
 
 
 def download_to_cache(url: str, model_dir: Optional[str] = None, progress: bool = True) -> str:
-    """Download `url` into the torch hub cache (`$TORCH_HOME/hub/checkpoints`) unless it is there; return the path.
+    """Download `url` into the torch hub cache (checked; see `eva_mm.checkpoint.download`) and return the path.
 
-    In a distributed run, local rank 0 downloads while the others wait. `torch.hub.download_url_to_file`
-    writes to a temporary file and renames it, so an interrupted download never leaves a partial file.
+    In a distributed run, rank 0 downloads while the others wait, then they all use the cached file.
     """
     from mmengine.dist import barrier, get_dist_info
-    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
-    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
+
+    from eva_mm.checkpoint.download import download_checkpoint  # imported late: eva_mm.checkpoint needs models
     rank, world_size = get_dist_info()
-    if rank == 0 and not osp.exists(cached):
-        os.makedirs(model_dir, exist_ok=True)
-        torch.hub.download_url_to_file(url, cached, progress=progress)
+    if rank == 0:
+        path = download_checkpoint(url, model_dir, progress)
     if world_size > 1:
         barrier()
-    return cached
+        if rank > 0:
+            path = download_checkpoint(url, model_dir, progress=False)
+    return path
 
 
 def load_from_http(filename: str, map_location: MapLocation = None, model_dir: Optional[str] = None,
