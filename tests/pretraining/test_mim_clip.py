@@ -153,3 +153,23 @@ def test_teacher_bad_arguments():
         CLIPTeacher(tower='siglip')
     with pytest.raises(KeyError, match='vit-l-14'):
         CLIPTeacher(tower='openai', arch='vit-h-14')
+
+
+@pytest.mark.filterwarnings('ignore:.*torch.jit.trace.* is deprecated:FutureWarning')  # making the test archive
+def test_openai_torchscript_archive_loads(tmp_path):
+    """OpenAI's released ViT-L-14.pt is a TorchScript archive (clip.load's format), not a pickled state dict."""
+    ref = CLIPTeacher(tower='openai', arch=OPENAI, img_size=56, init_seed=1)
+
+    class Released(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.visual = ref.tower.net
+
+        def forward(self, x):
+            return self.visual.conv1(x)
+
+    torch.jit.trace(Released(), torch.randn(1, 3, 56, 56)).save(str(tmp_path / 'ViT-L-14.pt'))
+    loaded = CLIPTeacher(tower='openai', arch=OPENAI, img_size=56, init_seed=2,
+                         checkpoint=str(tmp_path / 'ViT-L-14.pt'))
+    x = torch.randn(1, 3, 56, 56)
+    torch.testing.assert_close(loaded(x), ref(x))

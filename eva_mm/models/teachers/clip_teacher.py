@@ -18,6 +18,7 @@ algorithm, so its weights are never saved in the student's checkpoints.
 from __future__ import annotations
 
 import os.path as osp
+import warnings
 import zipfile
 from typing import Any, Dict, Mapping, Optional
 
@@ -45,11 +46,16 @@ def _read_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """
     from eva_mm.checkpoint import unwrap_checkpoint
     from eva_mm.checkpoint.loading import read_checkpoint
+    from eva_mm.compat.checkpoint import download_to_cache
+    if path.startswith(('http://', 'https://')):
+        path = download_to_cache(path)  # local copy first: a TorchScript archive is not a pickle
     if osp.isfile(path) and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             is_script = any(n.endswith('constants.pkl') for n in zf.namelist())
         if is_script:
-            return {k: v for k, v in torch.jit.load(path, map_location='cpu').state_dict().items()}
+            with warnings.catch_warnings():  # TorchScript is deprecated, but it is the format OpenAI released
+                warnings.filterwarnings('ignore', message='.*torch.jit.load.* is deprecated', category=FutureWarning)
+                return dict(torch.jit.load(path, map_location='cpu').state_dict())
     return unwrap_checkpoint(read_checkpoint(path, 'cpu'), use_ema=False)
 
 
