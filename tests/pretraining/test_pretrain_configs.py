@@ -40,7 +40,7 @@ def test_every_mim_config_is_in_the_table():
 def _total_batch(path, cfg):
     gpus, per_gpu = map(int, re.search(r'(\d+)xb(\d+)', osp.basename(path)).groups())
     assert per_gpu == cfg.train_dataloader.batch_size
-    assert cfg.auto_scale_lr.base_batch_size in (gpus * per_gpu, gpus * per_gpu - 96)  # 4000 = 40 x 100
+    assert cfg.auto_scale_lr.base_batch_size == gpus * per_gpu
     return cfg.auto_scale_lr.base_batch_size
 
 
