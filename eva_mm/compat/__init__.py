@@ -2,12 +2,12 @@
 
 `install()` runs from `import eva_mm`, before anything imports `mmcv.ops`; it is idempotent. Each fix is in its
 own module: `mmcv_ext` (compiled-op stand-in), `checkpoint` (safe `weights_only` loading of mmengine
-checkpoints), `atomic_save` (crash-safe checkpoints), `lvis` (NumPy 2), `msda` (deformable attention without
-the compiled op).
+checkpoints), `atomic_save` (crash-safe checkpoints), `lvis` (NumPy 2), `annotations` (clear errors for a wrong
+annotation schema), `msda` (deformable attention without the compiled op).
 """
 import warnings
 
-from . import atomic_save, checkpoint, lvis, mmcv_ext, msda
+from . import annotations, atomic_save, checkpoint, lvis, mmcv_ext, msda
 
 _installed = False
 
@@ -25,7 +25,8 @@ def install() -> None:
     checkpoint.install()
     atomic_save.install()  # a killed save never leaves a corrupt checkpoint
     lvis.install()
+    annotations.install()  # a wrong annotation schema is one clear error
     _installed = True
 
 
-__all__ = ['atomic_save', 'checkpoint', 'install', 'lvis', 'mmcv_ext', 'msda']
+__all__ = ['annotations', 'atomic_save', 'checkpoint', 'install', 'lvis', 'mmcv_ext', 'msda']
