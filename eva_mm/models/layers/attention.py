@@ -1,7 +1,8 @@
 """EVA multi-head self-attention: fused q/k/v, BEiT-style q/v bias, RoPE, decomposed rel-pos bias.
 
-The fast path is ``torch.nn.functional.scaled_dot_product_attention``; an eager implementation with the same
-semantics is kept beside it as the reference (and export) path. One process-wide switch selects between them
+The fast path is ``torch.nn.functional.scaled_dot_product_attention`` with RoPE as one complex multiply; an eager
+implementation with the same semantics (real-arithmetic RoPE on sliced tokens, explicit softmax) is kept beside it as
+the reference (and export) path. One process-wide switch selects between them
 (:func:`set_fused_attn`), read at call time so tests can flip it on a built model.
 """
 from typing import Optional, Tuple
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .rel_pos import decomposed_rel_pos_bias
-from .rope import apply_rope
+from .rope import apply_rope, apply_rope_complex, rope_rotation
 
 __all__ = ['EVAAttention', 'set_fused_attn', 'use_fused_attn', 'QKV_BIAS_MODES']
 
@@ -110,10 +111,9 @@ class EVAAttention(nn.Module):
         num_prefix = n - hw[0] * hw[1]
         qkv = F.linear(x, self.qkv.weight, self._qkv_bias())
         q, k, v = qkv.view(b, n, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)  # [B, h, N, d]
+        fused = use_fused_attn()
         if rope is not None:
-            sin, cos = rope
-            q = torch.cat((q[:, :, :num_prefix], apply_rope(q[:, :, num_prefix:], sin, cos)), dim=2)
-            k = torch.cat((k[:, :, :num_prefix], apply_rope(k[:, :, num_prefix:], sin, cos)), dim=2)
+            q, k = self._rotate(q, k, rope, num_prefix, fast=fused)
         bias = None
         if self.rel_pos_grid is not None:
             if num_prefix:
@@ -121,12 +121,29 @@ class EVAAttention(nn.Module):
             # With RoPE on too the bias reads the rotated queries; no released EVA model combines the two.
             bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw, hw)
         drop = self.attn_drop if self.training else 0.
-        if use_fused_attn():
+        if fused:
             x = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=drop)
         else:
             x = self._eager_attention(q, k, v, bias, drop)
         x = x.transpose(1, 2).reshape(b, n, c)
         return self.proj_drop(self.proj(self.inner_norm(x)))
+
+    @staticmethod
+    def _rotate(
+        q: torch.Tensor, k: torch.Tensor, rope: Tuple[torch.Tensor, torch.Tensor], num_prefix: int, fast: bool
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """RoPE on the grid tokens of ``[B, h, P + N, d]`` queries and keys; prefix tokens pass unrotated.
+
+        The fast path rotates every token with a table that is the identity on the prefix (one complex multiply,
+        no slicing and concatenation); the reference path slices, rotates with real arithmetic and concatenates.
+        """
+        if fast:
+            rot = rope_rotation(rope[0], rope[1], num_prefix)
+            return apply_rope_complex(q, rot), apply_rope_complex(k, rot)
+        sin, cos = rope
+        q = torch.cat((q[:, :, :num_prefix], apply_rope(q[:, :, num_prefix:], sin, cos)), dim=2)
+        k = torch.cat((k[:, :, :num_prefix], apply_rope(k[:, :, num_prefix:], sin, cos)), dim=2)
+        return q, k
 
     def _eager_attention(
         self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: Optional[torch.Tensor], drop: float
