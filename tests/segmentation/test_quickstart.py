@@ -57,4 +57,4 @@ def test_short_quickstart_learns(tmp_path):
     trained = runner.val_loop.run()
     print(f'short quickstart: untrained mIoU {untrained:.2f}, trained {trained}')
     assert set(trained) >= {'aAcc', 'mIoU', 'mAcc'}
-    assert trained['mIoU'] >= 30 and trained['mIoU'] >= untrained + 15, (untrained, trained)
+    assert trained['mIoU'] >= 25 and trained['mIoU'] >= untrained + 15, (untrained, trained)
