@@ -43,7 +43,10 @@ def enable_tta(cfg) -> None:
     """Wrap the model in the config's `tta_model` and test with its `tta_pipeline`."""
     if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
         raise KeyError('--tta needs `tta_model` and `tta_pipeline` in the config')
-    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    dataset = cfg.test_dataloader.dataset
+    while 'pipeline' not in dataset and 'dataset' in dataset:  # wrappers (GeneratedDataset, ...) hold it inside
+        dataset = dataset.dataset
+    dataset.pipeline = cfg.tta_pipeline
     cfg.tta_model.module = cfg.model
     cfg.model = cfg.tta_model
 
