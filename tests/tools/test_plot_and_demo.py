@@ -64,6 +64,10 @@ def test_plot_curves_of_a_training_run(det_run, tmp_path):
     out = str(tmp_path / 'curves.png')
     keys = ['loss', 'lr', 'coco/bbox_mAP']
     assert load_tool('tools/analysis/plot_curves.py').main([det_run['work_dir'], '--keys', *keys, '--out', out]) == out
+    tool = load_tool('tools/analysis/plot_curves.py')
+    records = tool.read_records(tool.scalar_files(det_run['work_dir']))
+    assert tool.curve(records, 'loss')[0] == [1.0, 2.0]
+    assert tool.curve(records, 'coco/bbox_mAP')[0] == [2.0]  # evaluated after iteration 2 (logged with step 0)
     image = read_png(out)
     assert image.shape[:2] == (3 * 260, 800)  # three stacked panels of 8 x 2.6 inches at 100 dpi
     for i in range(len(keys)):  # each key's line is drawn in its own colour (C0, C1, C2)
@@ -90,7 +94,8 @@ def test_plot_curves_reads_resumed_epoch_runs(tmp_path):
     xs, ys, label = tool.curve(records, 'loss')
     assert xs == [float(i) for i in range(1, 21)] and label == 'iteration'
     assert ys[8] == pytest.approx(1.0 - 0.05 * 9)  # the resumed run's value wins
-    assert tool.curve(records, 'accuracy/top1') == ([1.0, 2.0], [40.0, 55.0], 'epoch')
+    # metrics sit at the iteration of the training line logged before them (their step is the epoch here)
+    assert tool.curve(records, 'accuracy/top1') == ([10.0, 20.0], [40.0, 55.0], 'iteration')
     out = tool.main([str(work)])
     assert out == str(work / 'curves.png') and colour_pixels(read_png(out), (31, 119, 180)) > 20
 

@@ -3,9 +3,11 @@
     python tools/analysis/plot_curves.py WORK_DIR_OR_SCALARS_JSON [--keys loss lr coco/bbox_mAP ...] [--out FILE.png]
 
 mmengine writes `<work_dir>/<timestamp>/vis_data/scalars.json`, one JSON object per line: training lines carry
-`lr`, `loss*`, `iter` and `step` (and `epoch` in epoch-based runs); validation lines carry the metrics and `step`
-(the iteration, or the epoch in epoch-based runs). A work dir that was resumed holds several timestamped runs; they
-are read in time order and a later value for the same step replaces an earlier one. Each key gets its own panel.
+`lr`, `loss*`, `iter` and `step` (and `epoch` in epoch-based runs); validation lines carry the metrics and a `step`
+that may be the iteration, the epoch, or 0 (an iteration-based run whose LoggerHook keeps the default
+`log_metric_by_epoch=True`). Lines are written in time order, so a metric is drawn at the iteration of the last
+training line before it, whatever its `step` says. A work dir that was resumed holds several timestamped runs; they
+are read in time order and a later value for the same iteration replaces an earlier one. Each key has its own panel.
 """
 import argparse
 import glob
@@ -70,18 +72,18 @@ def default_keys(records: Sequence[dict]) -> List[str]:
 
 
 def curve(records: Sequence[dict], key: str) -> Curve:
-    """The (x, y) points of one key; training keys run over iterations, metrics over evaluation steps."""
+    """The (x, y) points of one key, x in iterations: a training line's own, a metric's from the line before it."""
     points: Dict[float, float] = {}
-    train = any(key in r for r in records if is_train(r))
-    by_epoch = any('epoch' in r for r in records if is_train(r))
+    iteration = None  # of the last training line read; None until one is (a log of testing only)
     for record in records:
-        if key in record and is_train(record) == train:
-            x = record.get('iter', record.get('step')) if train else record.get('step')
-            if x is not None and isinstance(record[key], (int, float)):
-                points[float(x)] = float(record[key])  # a resumed run overwrites the steps it repeats
+        if is_train(record):
+            iteration = record.get('iter', record.get('step', iteration))
+        if key in record and isinstance(record[key], (int, float)):
+            x = iteration if iteration is not None else record.get('step')
+            if x is not None:
+                points[float(x)] = float(record[key])  # a resumed run overwrites the iterations it repeats
     xs = sorted(points)
-    label = 'iteration' if train or not by_epoch else 'epoch'
-    return xs, [points[x] for x in xs], label
+    return xs, [points[x] for x in xs], 'iteration' if any(is_train(r) for r in records) else 'step'
 
 
 def plot(curves: Dict[str, Curve], out: str, title: str = '') -> None:
