@@ -6,9 +6,6 @@ import pytest
 import torch
 from mmengine.registry import METRICS, init_default_scope
 
-# lvis 0.5.3's own code warns on NumPy 2 about float conversions of 0-d arrays; not ours to fix.
-pytestmark = pytest.mark.filterwarnings('ignore::DeprecationWarning')
-
 BOXES = {1: [(2, 2, 12, 12, 1)], 2: [(20, 4, 16, 10, 2), (4, 20, 10, 8, 3)]}  # image: (x, y, w, h, category)
 
 
