@@ -27,8 +27,9 @@ def _free_port() -> int:
 def test_fsdp_two_cpu_processes(tmp_path):
     work_dir = tmp_path / 'work'
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_addr', '127.0.0.1',
-           '--master_port', str(_free_port()), os.path.join(HERE, 'cpu_dist_train.py'),
+           '--master_port', str(_free_port()), os.path.join(ROOT, 'tools', 'train.py'),
            os.path.join(HERE, 'fsdp_quickstart.py'), '--launcher', 'pytorch', '--work-dir', str(work_dir)]
+    # without CUDA, tools/train.py joins the gloo process group itself (eva_mm/engine/cli.py)
     env = dict(os.environ, OMP_NUM_THREADS='1')
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
