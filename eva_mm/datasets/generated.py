@@ -24,12 +24,19 @@ class GeneratedDataset(Dataset):
         generator: a key of `GENERATORS`.
         root: where the generated files go (created on first use, reused afterwards).
         dataset: config of the real data set that reads them (e.g. mmdet's `CocoDataset`).
+        lazy_init: mmengine's flag: only the metadata is wanted, so nothing is generated.
         **generator_kwargs: passed to the generator; a change regenerates the files.
     """
 
-    def __init__(self, generator: str, root: str, dataset: Dict[str, Any], **generator_kwargs: Any) -> None:
+    def __init__(self, generator: str, root: str, dataset: Dict[str, Any], lazy_init: bool = False,
+                 **generator_kwargs: Any) -> None:
         if generator not in GENERATORS:
             raise KeyError(f'GeneratedDataset: unknown generator {generator!r}; known: {sorted(GENERATORS)}')
+        if lazy_init:
+            # mmengine's lazy_init (e.g. mmdet's init_detector reading class names and palette): build only the
+            # inner data set's metadata and generate nothing yet.
+            self.dataset = DATASETS.build(dict(dataset, lazy_init=True))
+            return
         prepare_dataset(root, GENERATORS[generator], **generator_kwargs)
         self.dataset = DATASETS.build(dataset)
 

@@ -81,3 +81,19 @@ def test_generated_dataset_unknown_generator_names_the_known_ones(tmp_path):
 
     with pytest.raises(KeyError, match="unknown generator 'nope'.*coco_instances"):
         GeneratedDataset(generator='nope', root=str(tmp_path), dataset=dict(type='CocoDataset'))
+
+
+def test_generated_dataset_lazy_init_generates_nothing(tmp_path):
+    from mmengine.registry import init_default_scope
+
+    from eva_mm.datasets import GeneratedDataset
+
+    init_default_scope('mmdet')
+    root = tmp_path / 'shapes'
+    inner = dict(type='CocoDataset', data_root=str(root), ann_file='annotations/instances_val.json',
+                 data_prefix=dict(img='val/'),
+                 metainfo=dict(classes=SHAPE_CLASSES))
+    lazy = GeneratedDataset(generator='coco_instances', root=str(root), dataset=inner, lazy_init=True, **SMALL)
+    assert lazy.metainfo['classes'] == SHAPE_CLASSES and not root.exists()
+    full = GeneratedDataset(generator='coco_instances', root=str(root), dataset=inner, **SMALL)
+    assert len(full) == SMALL['num_val'] and root.exists()
