@@ -1,0 +1,1 @@
+"""Benchmarks of eva_mm against timm and of activation checkpointing; run through tools/benchmark.py."""
