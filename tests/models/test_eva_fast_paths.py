@@ -70,3 +70,35 @@ def test_complex_rope_gradcheck() -> None:
     rot = rope_rotation(sin, cos, num_prefix=1)
     x = torch.randn(1, 2, 7, 8, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: apply_rope_complex(t, rot), (x,))
+
+
+def test_compiled_rope_form_equals_complex_form(monkeypatch) -> None:
+    """Under torch.compile the rotation uses a real form that inductor fuses; it must equal the eager one."""
+    torch.manual_seed(0)
+    sin, cos = build_rope_2d((3, 3), 8)
+    rot = rope_rotation(sin, cos, num_prefix=1)
+    qkv, q, _ = _qkv_views(2, 10, 2, 8, torch.float32)
+    eager = apply_rope_complex(q, rot)
+    monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
+    compiled_form = apply_rope_complex(q, rot)
+    torch.testing.assert_close(compiled_form, eager, atol=1e-6, rtol=0)
+    compiled_form.sum().backward()
+    assert qkv.grad is not None and qkv.grad[:, :, 0].abs().sum() > 0
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(img_size=56),  # EVA-02 classification: cls token + RoPE
+    dict(img_size=48, patch_size=8, window_size=4, global_attn_indexes=(1,), use_rel_pos=True),  # ViTDet + rel-pos
+])
+def test_forward_traces_into_one_graph(kwargs) -> None:
+    """torch.compile-friendly: no data-dependent Python branch or host read breaks the graph (train and eval)."""
+    import torch._dynamo as dynamo
+
+    from eva_mm.models.backbones import EVA
+    model = EVA(arch=dict(embed_dims=32, depth=2, num_heads=2, mlp_hidden=64), **kwargs)
+    x = torch.randn(2, 3, kwargs['img_size'], kwargs['img_size'])
+    for mode in (False, True):
+        dynamo.reset()
+        explained = dynamo.explain(model.train(mode))(x)
+        assert explained.graph_break_count == 0, [b.reason for b in explained.break_reasons]
+        assert explained.graph_count == 1

@@ -122,6 +122,11 @@ def apply_rope_complex(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
     # Complex arithmetic exists for float32/float64 only: half-precision inputs rotate in float32 and are cast
     # back once, which is also what the reference does with its float32 tables.
     work = x if x.dtype in (torch.float32, torch.float64) else x.float()
+    if torch.compiler.is_compiling():
+        # Inductor fuses this real form into one kernel; reading strides below would break the graph instead.
+        cos, sin = rot.real.to(work.dtype), rot.imag.to(work.dtype)
+        even, odd = work[..., 0::2], work[..., 1::2]
+        return torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).flatten(-2).to(x.dtype)
     if work.stride(-1) != 1 or any(st % 2 for st in work.stride()[:-1]) or work.storage_offset() % 2:
         work = work.contiguous()  # view_as_complex needs pairs adjacent and aligned
     if work.dtype == torch.float64:
