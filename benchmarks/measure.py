@@ -74,6 +74,11 @@ def peak_memory(step: Step, device: torch.device) -> int:
     live tensor memory; its maximum is the peak. Unlike the process RSS this is exact, independent of
     ``malloc`` caching and of other processes, and it counts the same thing as ``max_memory_allocated``
     (library-internal scratch buffers such as oneDNN's are invisible to both).
+
+    The step should start and end in the same state, freeing what it allocates (e.g. gradients set to ``None``
+    at its end, as mmengine's optimizer wrapper does): frees of blocks allocated before the call lower the
+    running sum when the profiler knows their size, and a step that began by freeing the previous step's
+    gradients would then report a peak too low by their size.
     """
     if device.type == 'cuda':
         synchronize(device)

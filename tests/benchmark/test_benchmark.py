@@ -15,6 +15,7 @@ sys.path.insert(0, ROOT)  # benchmarks/ is a top-level folder of the checkout, l
 
 from benchmarks import gpu  # noqa: E402
 from benchmarks.backbone import build_pair  # noqa: E402
+from benchmarks.detector import run_backbone_cp  # noqa: E402
 from benchmarks.measure import count_flops, interleaved_times, peak_memory  # noqa: E402
 
 SMOKE_CONFIG = gpu.SMOKE_CONFIG
@@ -90,9 +91,18 @@ def test_tool_end_to_end_tiny(tmp_path) -> None:
         r = payload['results'][section]
         assert len(r['times']['plain']) == len(r['times']['with_cp']) == 1  # --det-repeats
         assert r['plain']['peak_bytes'] > 0 and r['with_cp']['peak_bytes'] > 0
-    # Checkpointing keeps only block inputs: less activation memory even for a 3-block smoke trunk.
-    assert payload['results']['cp']['memory_ratio_plain_over_cp'] > 1.2
+    assert payload['results']['cp']['memory_ratio_plain_over_cp'] >= 1.0  # gradients dominate at this size
     assert payload['results']['detector']['sampled_rois'] == 16
+
+
+def test_with_cp_keeps_only_block_inputs() -> None:
+    """Where activations dominate (1024 tokens, 3 blocks, 64 wide), checkpointing must cut the step's peak."""
+    r = run_backbone_cp(SMOKE_CONFIG, img_size=512, batch=1, device=torch.device('cpu'), dtype=torch.float32,
+                        warmup=1, repeats=1)
+    plain, cp = r['plain']['peak_bytes'], r['with_cp']['peak_bytes']
+    params = 4 * 190_000  # about the smoke trunk's float32 gradients, which both settings hold at the end
+    assert plain > 4 * params  # activations, not gradients, set the plain peak here
+    assert r['memory_ratio_plain_over_cp'] == pytest.approx(plain / cp) and plain / cp > 2.0
 
 
 def test_tool_rejects_bad_arguments(capsys) -> None:
