@@ -114,8 +114,6 @@ def main(argv=None) -> dict:
     if not args.dry_run and not torch.cuda.is_available():
         parser.error('CUDA is not available; use --dry-run to exercise the script on CPU')
     device = torch.device('cpu' if args.dry_run else 'cuda')
-    if device.type == 'cuda':
-        torch.backends.cuda.matmul.allow_tf32 = True  # the fp32 parts (norm statistics, losses) as users run them
     payload = dict(machine=machine_info(device), dry_run=args.dry_run, budget_s=args.budget_s)
     print(format_machine(payload['machine']), flush=True)
     payload['results'] = run_jobs(dry_jobs() if args.dry_run else cuda_jobs(), args.budget_s)
