@@ -87,6 +87,8 @@ def test_tool_end_to_end_tiny(tmp_path) -> None:
     s = bb['speedup_vs_timm']
     assert s['train'] == pytest.approx(bb['models']['eva_mm']['train']['img_per_s']
                                        / bb['models']['timm']['train']['img_per_s'])
+    t = bb['times']
+    assert bb['speedup_vs_timm_best']['forward'] == pytest.approx(min(t['timm/forward']) / min(t['eva_mm/forward']))
     for section in ('cp', 'detector'):
         r = payload['results'][section]
         assert len(r['times']['plain']) == len(r['times']['with_cp']) == 1  # --det-repeats
