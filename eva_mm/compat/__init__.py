@@ -1,13 +1,13 @@
 """Fixes that make the OpenMMLab 2.x stack run on current PyTorch, NumPy and setuptools.
 
 `install()` runs from `import eva_mm`, before anything imports `mmcv.ops`; it is idempotent. Each fix is in its
-own module: `mmcv_ext` (compiled-op stand-in), `checkpoint` (safe `weights_only` loading of mmengine
-checkpoints), `atomic_save` (crash-safe checkpoints), `lvis` (NumPy 2), `annotations` (clear errors for a wrong
-annotation schema), `msda` (deformable attention without the compiled op).
+own module: `mmcv_ext` (compiled-op stand-in; the ops themselves are in `ext_ops/`), `checkpoint` (safe
+`weights_only` loading of mmengine checkpoints), `atomic_save` (crash-safe checkpoints), `lvis` (NumPy 2),
+`annotations` (clear errors for a wrong annotation schema).
 """
 import warnings
 
-from . import annotations, atomic_save, checkpoint, lvis, mmcv_ext, msda
+from . import annotations, atomic_save, checkpoint, lvis, mmcv_ext
 
 _installed = False
 
@@ -21,7 +21,6 @@ def install() -> None:
     # mmengine's `mmdet::` base configs and mim need pkg_resources, which is why setuptools is pinned below 82;
     # setuptools >= 67 warns on every import of it. That warning is about the pin we chose, not a user action.
     warnings.filterwarnings('ignore', message='pkg_resources is deprecated as an API', category=UserWarning)
-    msda.install()  # deformable attention on the stand-in, CPU and CUDA (Mask2Former)
     checkpoint.install()
     atomic_save.install()  # a killed save never leaves a corrupt checkpoint
     lvis.install()
@@ -29,4 +28,4 @@ def install() -> None:
     _installed = True
 
 
-__all__ = ['annotations', 'atomic_save', 'checkpoint', 'install', 'lvis', 'mmcv_ext', 'msda']
+__all__ = ['annotations', 'atomic_save', 'checkpoint', 'install', 'lvis', 'mmcv_ext']

@@ -60,7 +60,6 @@ def build_stand_in() -> types.ModuleType:
     module = _StandInExtension(MODULE_NAME, __doc__)
     module.__spec__ = importlib.machinery.ModuleSpec(MODULE_NAME, _StandInLoader(), origin='eva_mm')
     module.__loader__ = module.__spec__.loader
-    module.EVA_MM_STAND_IN = True
     for name, fn in SUPPLIED.items():
         setattr(module, name, fn)
     return module
@@ -70,7 +69,7 @@ def compiled_mmcv_available() -> bool:
     """Whether a compiled `mmcv._ext` is importable (our stand-in does not count)."""
     existing = sys.modules.get(MODULE_NAME)
     if existing is not None:
-        return not getattr(existing, 'EVA_MM_STAND_IN', False)
+        return not isinstance(existing, _StandInExtension)
     try:
         return importlib.util.find_spec(MODULE_NAME) is not None
     except ModuleNotFoundError:  # mmcv itself is not installed

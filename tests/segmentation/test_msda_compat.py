@@ -3,7 +3,8 @@ must equal mmcv's pure PyTorch path in values and gradients, and the module must
 import pytest
 import torch
 
-from eva_mm.compat import mmcv_ext, msda
+from eva_mm.compat import mmcv_ext
+from eva_mm.compat.ext_ops import msda
 
 pytestmark = pytest.mark.skipif(mmcv_ext.compiled_mmcv_available(), reason='a compiled mmcv keeps its own kernels')
 

@@ -28,6 +28,8 @@ def tiny_options(data_root, iters):
         'train_cfg.max_iters': iters, 'train_cfg.val_interval': iters,
         'default_hooks.checkpoint.interval': 2, 'default_hooks.logger.interval': 1,
         'val_evaluator.ann_file': f'{data_root}/annotations/instances_val.json',
+        # its own visualiser: mmengine keeps one per name per process, and other tests make other kinds
+        'visualizer.name': f'smoke_visualizer_{iters}',
     }
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options.update({f'{loader}.num_workers': 0, f'{loader}.persistent_workers': False,

@@ -2,18 +2,15 @@
 
 mmcv's `MultiScaleDeformableAttention` (used by Mask2Former's pixel decoder in mmdet and mmseg) runs the pure
 PyTorch `multi_scale_deformable_attn_pytorch` on CPU, but on CUDA it calls the compiled
-`ext_module.ms_deform_attn_forward/backward`, which mmcv-lite lacks. We give our `mmcv._ext` stand-in both
+`ext_module.ms_deform_attn_forward/backward`, which mmcv-lite lacks. The `mmcv._ext` stand-in serves both
 functions with the compiled calling convention, computed by mmcv's own PyTorch path (grid_sample), so the same
 model runs on CPU and on CUDA with no compiled op. Nothing here imports `mmcv.ops` at `eva_mm` import time: the
-PyTorch path is looked up on the first call. A real compiled extension is never touched.
+PyTorch path is looked up on the first call.
 """
-import sys
 from typing import Callable
 
 import torch
 from torch import Tensor
-
-from .mmcv_ext import MODULE_NAME
 
 
 def _pytorch_msda() -> Callable[..., Tensor]:
@@ -52,17 +49,3 @@ def ms_deform_attn_backward(value: Tensor, value_spatial_shapes: Tensor, value_l
         grads = torch.autograd.grad(out, inputs, grad_output)
     for buffer, grad in zip((grad_value, grad_sampling_loc, grad_attn_weight), grads):
         buffer.copy_(grad)
-
-
-def install() -> bool:
-    """Give the `mmcv._ext` stand-in the two deformable-attention functions. Returns whether it did.
-
-    Only our stand-in is changed (it exists only when no compiled extension does), so a compiled mmcv keeps its
-    own CUDA kernels.
-    """
-    ext = sys.modules.get(MODULE_NAME)
-    if ext is None or not getattr(ext, 'EVA_MM_STAND_IN', False):
-        return False
-    ext.ms_deform_attn_forward = ms_deform_attn_forward
-    ext.ms_deform_attn_backward = ms_deform_attn_backward
-    return True
