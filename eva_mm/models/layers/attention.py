@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .rel_pos import decomposed_rel_pos_bias
-from .rope import apply_rope, apply_rope_complex, rope_rotation
+from .rope import apply_rope, apply_rope_complex, rope_rotation, rope_with_prefix
 
 __all__ = ['EVAAttention', 'set_fused_attn', 'use_fused_attn', 'QKV_BIAS_MODES']
 
@@ -137,8 +137,12 @@ class EVAAttention(nn.Module):
         """RoPE on the grid tokens of ``[B, h, P + N, d]`` queries and keys; prefix tokens pass unrotated.
 
         The fast path rotates every token with a table that is the identity on the prefix (one complex multiply,
-        no slicing and concatenation); the reference path slices, rotates with real arithmetic and concatenates.
+        no slicing and concatenation; under ``torch.compile`` the real form, which inductor fuses); the reference
+        path slices, rotates with real arithmetic and concatenates.
         """
+        if fast and torch.compiler.is_compiling():
+            sin, cos = rope_with_prefix(rope[0], rope[1], num_prefix)
+            return apply_rope(q, sin, cos), apply_rope(k, sin, cos)
         if fast:
             rot = rope_rotation(rope[0], rope[1], num_prefix)
             return apply_rope_complex(q, rot), apply_rope_complex(k, rot)

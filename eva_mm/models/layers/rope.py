@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Tuple
 
 import torch
+import torch.nn.functional as F
 
-__all__ = ['rope_frequencies', 'build_rope_2d', 'apply_rope', 'rope_rotation', 'apply_rope_complex']
+__all__ = ['rope_frequencies', 'build_rope_2d', 'apply_rope', 'rope_with_prefix', 'rope_rotation',
+           'apply_rope_complex']
 
 
 def rope_frequencies(head_dim: int, theta: float = 10000., device: torch.device | None = None) -> torch.Tensor:
@@ -84,6 +86,17 @@ def apply_rope(x: torch.Tensor, sin: torch.Tensor, cos: torch.Tensor) -> torch.T
     return (x * cos + _rotate_pairs(x) * sin).to(x.dtype)
 
 
+def rope_with_prefix(sin: torch.Tensor, cos: torch.Tensor, num_prefix: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Tables extended with identity rows (sin 0, cos 1) for ``num_prefix`` leading tokens: ``[P + N, head_dim]``.
+
+    Used under ``torch.compile``, where :func:`apply_rope` on all tokens is fused by inductor into one kernel
+    (inductor generates no code for complex operators, so :func:`apply_rope_complex` is for eager only).
+    """
+    if not num_prefix:
+        return sin, cos
+    return F.pad(sin, (0, 0, num_prefix, 0), value=0.), F.pad(cos, (0, 0, num_prefix, 0), value=1.)
+
+
 def rope_rotation(sin: torch.Tensor, cos: torch.Tensor, num_prefix: int = 0) -> torch.Tensor:
     """Unit complex rotations of the channel pairs, with identity rows for prefix tokens.
 
@@ -111,6 +124,8 @@ def apply_rope_complex(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
     exactly ``(x_2k cos - x_2k+1 sin, x_2k+1 cos + x_2k sin)``, the reference rotation. The reference needs about
     eight elementwise passes (stack, negation, two products, sum and their backward selects); this needs one.
 
+    Eager only: it reads strides, which would break a ``torch.compile`` graph (see :func:`rope_with_prefix`).
+
     Args:
         x: ``[..., N, head_dim]`` queries or keys (any strides with a unit last stride, e.g. a view of a fused
             qkv tensor).
@@ -122,11 +137,6 @@ def apply_rope_complex(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
     # Complex arithmetic exists for float32/float64 only: half-precision inputs rotate in float32 and are cast
     # back once, which is also what the reference does with its float32 tables.
     work = x if x.dtype in (torch.float32, torch.float64) else x.float()
-    if torch.compiler.is_compiling():
-        # Inductor fuses this real form into one kernel; reading strides below would break the graph instead.
-        cos, sin = rot.real.to(work.dtype), rot.imag.to(work.dtype)
-        even, odd = work[..., 0::2], work[..., 1::2]
-        return torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).flatten(-2).to(x.dtype)
     if work.stride(-1) != 1 or any(st % 2 for st in work.stride()[:-1]) or work.storage_offset() % 2:
         work = work.contiguous()  # view_as_complex needs pairs adjacent and aligned
     if work.dtype == torch.float64:
