@@ -50,7 +50,9 @@ def det_run(tmp_path_factory):
     data_root, work_dir = str(tmp / 'shapes'), str(tmp / 'work')
     options = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2, 'default_hooks.checkpoint.interval': 2,
                'default_hooks.logger.interval': 1,
-               'val_evaluator.ann_file': f'{data_root}/annotations/instances_val.json'}
+               'val_evaluator.ann_file': f'{data_root}/annotations/instances_val.json',
+               # its own visualiser (and so its own log dir): mmengine keeps one per name per process
+               'visualizer.name': 'plot_and_demo_visualizer'}
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options.update({f'{loader}.num_workers': 0, f'{loader}.persistent_workers': False,
                         f'{loader}.dataset.root': data_root, f'{loader}.dataset.dataset.data_root': data_root,
