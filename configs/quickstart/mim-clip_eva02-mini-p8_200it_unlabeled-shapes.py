@@ -36,7 +36,7 @@ train_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=16, num_workers=1, persistent_workers=True, drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='InfiniteSampler', shuffle=True),  # no 2 s pause of mmengine's loop at each epoch end
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='GeneratedDataset', generator='unlabeled_images', root=data_root, num_images=512, seed=0,
                  img_size=(128, 128),
