@@ -2,17 +2,17 @@
 resumed, and tested from its checkpoint with --out and --show-dir."""
 import glob
 import importlib.util
+import itertools
 import json
 import os.path as osp
 import pickle
 
 import pytest
 
-# Several runners in one process share mmdet's visualiser singleton, which warns on the second one.
-pytestmark = pytest.mark.filterwarnings('ignore:.*instance named of visualizer has been created:UserWarning')
-
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs/quickstart/mask-rcnn_r18-w32_fpn_600it_shapes-coco.py')
+# mmengine keeps one visualiser per name per process (and warns when a name is reused), so each runner gets its own.
+_VISUALIZER_IDS = itertools.count()
 
 
 def load_tool(name):
@@ -28,8 +28,7 @@ def tiny_options(data_root, iters):
         'train_cfg.max_iters': iters, 'train_cfg.val_interval': iters,
         'default_hooks.checkpoint.interval': 2, 'default_hooks.logger.interval': 1,
         'val_evaluator.ann_file': f'{data_root}/annotations/instances_val.json',
-        # its own visualiser: mmengine keeps one per name per process, and other tests make other kinds
-        'visualizer.name': f'smoke_visualizer_{iters}',
+        'visualizer.name': f'smoke_visualizer_{next(_VISUALIZER_IDS)}',
     }
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options.update({f'{loader}.num_workers': 0, f'{loader}.persistent_workers': False,
