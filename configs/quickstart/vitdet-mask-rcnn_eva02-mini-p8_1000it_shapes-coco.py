@@ -3,8 +3,8 @@
 # COCO-evaluated (bbox and segm). Same pieces as the paper configs, scaled down: an EVA-02 trunk (SwiGLU, RoPE,
 # window + global attention), SimpleFPN with LN2d, LN RoI heads, and EVA's test protocol (class-wise linear soft-NMS
 # at IoU 0.6, maskness rescoring). Unlike the paper configs it trains the backbone from scratch, so it uses no
-# layer-wise lr decay (that protects pre-trained lower blocks; here they must learn as fast as the rest) and a lower
-# lr than the paper's fine-tuning lr per image.
+# layer-wise lr decay (that protects pre-trained lower blocks; here they must learn as fast as the rest) and an lr
+# tuned for this setting (below).
 # Shapes/recipe source: eva.md Sec. 4.1/4.3 (ViTDet design, EVA-02 test protocol); sizes chosen for 2 CPU cores.
 # Measured: see README "Detection" (val, 60 images).
 _base_ = [
