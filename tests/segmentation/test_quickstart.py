@@ -1,6 +1,7 @@
 """The segmentation quickstart learns: a short run of its config (fewer images and iterations) on the generated
 ADE20K-layout data reaches a validation mIoU far above the untrained model's. The full run (reaching mIoU >= 0.6)
-is `python tools/train.py configs/quickstart/upernet_eva02-mini-p8_400it_ade-shapes-64x64.py` (README, "Segmentation")."""
+is `python tools/train.py configs/quickstart/upernet_eva02-mini-p8_400it_ade-shapes-64x64.py` (README,
+"Segmentation")."""
 import os.path as osp
 
 import cv2
