@@ -1,13 +1,17 @@
 """The backbone's fast paths equal their reference paths, values and gradients.
 
 Fused-vs-eager attention over whole models is covered in ``test_eva_layers.py``; here are the pieces the speed work
-added: complex-multiply RoPE against the real-arithmetic rotation (any strides, prefix tokens, float64 / bfloat16).
+added: complex-multiply RoPE against the real-arithmetic rotation (any strides, prefix tokens, float64 / bfloat16),
+the q/k/v split that rotates q and k in one multiply with a one-buffer backward, and the SwiGLU gate whose backward
+writes both gradient halves in place.
 """
 import pytest
 import torch
 
 import eva_mm  # noqa: F401
 from eva_mm.models.layers import EVAAttention, apply_rope, apply_rope_complex, build_rope_2d, rope_rotation
+from eva_mm.models.layers.qkv_rope import split_rotate_qkv
+from eva_mm.models.layers.swiglu_gate import swiglu_gate, swiglu_gate_reference
 
 
 def _qkv_views(b: int, n: int, heads: int, d: int, dtype: torch.dtype):
@@ -72,18 +76,98 @@ def test_complex_rope_gradcheck() -> None:
     assert torch.autograd.gradcheck(lambda t: apply_rope_complex(t, rot), (x,))
 
 
-def test_compiled_rope_form_equals_complex_form(monkeypatch) -> None:
+def test_compiled_rope_form_equals_eager_fast_path() -> None:
     """Under torch.compile attention rotates with real arithmetic (inductor has no complex codegen); same values."""
     torch.manual_seed(0)
     rope = build_rope_2d((3, 3), 8)
-    qkv, q, k = _qkv_views(2, 10, 2, 8, torch.float32)
-    eager = EVAAttention._rotate(q, k, rope, num_prefix=1, fast=True)
-    monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
+    qkv = torch.randn(2, 10, 3 * 2 * 8, requires_grad=True)
+    q, k, _ = (t.transpose(1, 2) for t in qkv.view(2, 10, 3, 2, 8).unbind(2))
     compiled_form = EVAAttention._rotate(q, k, rope, num_prefix=1, fast=True)
+    eager = split_rotate_qkv(qkv, 2, rope_rotation(*rope, num_prefix=1))
     for a, b in zip(compiled_form, eager):
         torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
     sum(t.sum() for t in compiled_form).backward()
-    assert qkv.grad[:, :, :2].abs().sum() > 0 and qkv.grad[:, :, 2].abs().max() == 0
+    grad = qkv.grad.view(2, 10, 3, 2, 8)
+    assert grad[:, :, :2].abs().sum() > 0 and grad[:, :, 2].abs().max() == 0
+
+
+def _reference_split_rotate(qkv: torch.Tensor, heads: int, rope, num_prefix: int):
+    b, n, _ = qkv.shape
+    q, k, v = (t.transpose(1, 2) for t in qkv.view(b, n, 3, heads, -1).unbind(2))
+    return _reference_rotate(q, *rope, num_prefix), _reference_rotate(k, *rope, num_prefix), v
+
+
+@pytest.mark.parametrize('num_prefix', [0, 1])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_split_rotate_qkv_equals_reference_values_and_grads(num_prefix, dtype) -> None:
+    torch.manual_seed(0)
+    heads, d, grid = 3, 8, (2, 3)
+    rope = build_rope_2d(grid, d, dtype=dtype)
+    n = num_prefix + grid[0] * grid[1]
+    qkv = torch.randn(2, n, 3 * heads * d, dtype=dtype, requires_grad=True)
+    weights = [torch.randn(2, heads, n, d, dtype=dtype) for _ in range(3)]
+
+    def run(fn):
+        qkv.grad = None
+        outs = fn()
+        sum((o * w).sum() for o, w in zip(outs, weights)).backward()
+        return outs, qkv.grad.clone()
+
+    fast, fast_grad = run(lambda: split_rotate_qkv(qkv, heads, rope_rotation(*rope, num_prefix=num_prefix)))
+    ref, ref_grad = run(lambda: _reference_split_rotate(qkv, heads, rope, num_prefix))
+    for a, b in zip(fast, ref):
+        assert a.shape == b.shape == (2, heads, n, d) and a.dtype == dtype
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
+    torch.testing.assert_close(fast_grad, ref_grad, atol=1e-6, rtol=0)
+
+
+def test_split_rotate_qkv_gradcheck_and_unused_outputs() -> None:
+    torch.manual_seed(0)
+    rot = rope_rotation(*build_rope_2d((2, 2), 8, dtype=torch.float64), num_prefix=1)
+    qkv = torch.randn(2, 5, 3 * 2 * 8, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: split_rotate_qkv(t, 2, rot), (qkv,))
+    # Outputs that get no gradient (None in backward) leave zeros in their slice of the qkv gradient.
+    q, _, _ = split_rotate_qkv(qkv, 2, rot)
+    q.sum().backward()
+    grad = qkv.grad.view(2, 5, 3, 2, 8)
+    assert grad[:, :, 0].abs().min() > 0 and grad[:, :, 1:].abs().max() == 0
+
+
+def test_split_rotate_qkv_in_bfloat16_matches_float32_rotation() -> None:
+    torch.manual_seed(0)
+    rope = build_rope_2d((2, 2), 8)
+    qkv = torch.randn(2, 5, 3 * 2 * 8).bfloat16()
+    fast = split_rotate_qkv(qkv, 2, rope_rotation(*rope, num_prefix=1))
+    ref = _reference_split_rotate(qkv, 2, rope, 1)
+    for a, b in zip(fast, ref):
+        assert a.dtype == torch.bfloat16
+        torch.testing.assert_close(a.float(), b.float(), atol=2e-2, rtol=1e-2)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64, torch.bfloat16])
+def test_swiglu_gate_equals_reference_values_and_grads(dtype) -> None:
+    torch.manual_seed(0)
+    h = torch.randn(2, 5, 2 * 6, dtype=torch.float64).to(dtype).requires_grad_()
+    weight = torch.randn(2, 5, 6, dtype=torch.float64).to(dtype)
+    fast = swiglu_gate(h)
+    (fast * weight).sum().backward()
+    fast_grad, h.grad = h.grad, None
+    ref = swiglu_gate_reference(h)
+    (ref * weight).sum().backward()
+    assert fast.grad_fn is not None and type(fast.grad_fn).__name__ != type(ref.grad_fn).__name__  # the custom path ran
+    # The same kernels in the same order: equal to the last bit, in every dtype.
+    torch.testing.assert_close(fast, ref, atol=0, rtol=0)
+    torch.testing.assert_close(fast_grad, h.grad, atol=0, rtol=0)
+
+
+def test_swiglu_gate_gradcheck_no_grad_path_and_bad_input() -> None:
+    torch.manual_seed(0)
+    h = torch.randn(3, 8, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(swiglu_gate, (h,))
+    with torch.no_grad():
+        torch.testing.assert_close(swiglu_gate(h), swiglu_gate_reference(h), atol=0, rtol=0)
+    with pytest.raises(ValueError, match=r'even last dim.*\(3, 7\)'):
+        swiglu_gate(torch.randn(3, 7))
 
 
 @pytest.mark.parametrize('kwargs', [

@@ -4,11 +4,13 @@ from .block import EVABlock
 from .mlp import Mlp, SwiGLU
 from .patch_embed import PatchEmbed
 from .pos_embed import resample_abs_pos_embed, resample_grid_embed
+from .qkv_rope import split_rotate_qkv
 from .rel_pos import decomposed_rel_pos_bias, get_rel_pos, resize_rel_pos
 from .rope import apply_rope, apply_rope_complex, build_rope_2d, rope_frequencies, rope_rotation
+from .swiglu_gate import swiglu_gate, swiglu_gate_reference
 from .window import window_partition, window_unpartition
 
 __all__ = ['EVAAttention', 'EVABlock', 'Mlp', 'PatchEmbed', 'SwiGLU', 'apply_rope', 'apply_rope_complex',
            'build_rope_2d', 'decomposed_rel_pos_bias', 'get_rel_pos', 'resample_abs_pos_embed', 'resample_grid_embed',
-           'resize_rel_pos', 'rope_frequencies', 'rope_rotation', 'set_fused_attn', 'use_fused_attn',
-           'window_partition', 'window_unpartition']
+           'resize_rel_pos', 'rope_frequencies', 'rope_rotation', 'set_fused_attn', 'split_rotate_qkv', 'swiglu_gate',
+           'swiglu_gate_reference', 'use_fused_attn', 'window_partition', 'window_unpartition']

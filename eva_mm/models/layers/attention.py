@@ -1,9 +1,9 @@
 """EVA multi-head self-attention: fused q/k/v, BEiT-style q/v bias, RoPE, decomposed rel-pos bias.
 
-The fast path is ``torch.nn.functional.scaled_dot_product_attention`` with RoPE as one complex multiply; an eager
-implementation with the same semantics (real-arithmetic RoPE on sliced tokens, explicit softmax) is kept beside it as
-the reference (and export) path. One process-wide switch selects between them
-(:func:`set_fused_attn`), read at call time so tests can flip it on a built model.
+The fast path is ``torch.nn.functional.scaled_dot_product_attention`` with RoPE as one complex multiply
+(:mod:`.qkv_rope`); an eager implementation with the same semantics (real-arithmetic RoPE on sliced tokens,
+explicit softmax) is kept beside it as the reference (and export) path. One process-wide switch selects between
+them (:func:`set_fused_attn`), read at call time so tests can flip it on a built model.
 """
 from typing import Optional, Tuple
 
@@ -11,8 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .qkv_rope import split_rotate_qkv
 from .rel_pos import decomposed_rel_pos_bias
-from .rope import apply_rope, apply_rope_complex, rope_rotation, rope_with_prefix
+from .rope import apply_rope, rope_rotation, rope_with_prefix
 
 __all__ = ['EVAAttention', 'set_fused_attn', 'use_fused_attn', 'QKV_BIAS_MODES']
 
@@ -110,12 +111,16 @@ class EVAAttention(nn.Module):
         b, n, c = x.shape
         num_prefix = n - hw[0] * hw[1]
         qkv = F.linear(x, self.qkv.weight, self._qkv_bias())
-        # Unbinding the q/k/v axis in place (then transposing the views) makes autograd stack the three gradients
-        # straight into the [B, N, 3, h, d] layout the qkv GEMM's backward reads: one copy instead of two.
-        q, k, v = (t.transpose(1, 2) for t in qkv.view(b, n, 3, self.num_heads, self.head_dim).unbind(2))  # [B,h,N,d]
         fused = use_fused_attn()
-        if rope is not None:
-            q, k = self._rotate(q, k, rope, num_prefix, fast=fused)
+        if fused and rope is not None and not torch.compiler.is_compiling():
+            # Eager fast path: q and k rotate in one complex multiply; the backward writes one qkv gradient.
+            q, k, v = split_rotate_qkv(qkv, self.num_heads, rope_rotation(rope[0], rope[1], num_prefix))
+        else:
+            # Unbinding the q/k/v axis in place (then transposing the views) makes autograd stack the three
+            # gradients straight into the [B, N, 3, h, d] layout the qkv GEMM's backward reads: one copy, not two.
+            q, k, v = (t.transpose(1, 2) for t in qkv.view(b, n, 3, self.num_heads, self.head_dim).unbind(2))
+            if rope is not None:
+                q, k = self._rotate(q, k, rope, num_prefix, fast=fused)
         bias = None
         if self.rel_pos_grid is not None:
             if num_prefix:
@@ -136,17 +141,14 @@ class EVAAttention(nn.Module):
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """RoPE on the grid tokens of ``[B, h, P + N, d]`` queries and keys; prefix tokens pass unrotated.
 
-        The fast path rotates every token with a table that is the identity on the prefix (one complex multiply,
-        no slicing and concatenation; under ``torch.compile`` the real form, which inductor fuses); the reference
-        path slices, rotates with real arithmetic and concatenates.
+        ``fast`` (used under ``torch.compile``; eager runs :func:`split_rotate_qkv` instead) rotates every token
+        with real arithmetic and tables that are the identity on the prefix, which inductor fuses into one kernel;
+        the reference path slices, rotates and concatenates.
         """
-        if fast and torch.compiler.is_compiling():
-            sin, cos = rope_with_prefix(rope[0], rope[1], num_prefix)
-            return apply_rope(q, sin, cos), apply_rope(k, sin, cos)
-        if fast:
-            rot = rope_rotation(rope[0], rope[1], num_prefix)
-            return apply_rope_complex(q, rot), apply_rope_complex(k, rot)
         sin, cos = rope
+        if fast:
+            sin, cos = rope_with_prefix(sin, cos, num_prefix)
+            return apply_rope(q, sin, cos), apply_rope(k, sin, cos)
         q = torch.cat((q[:, :, :num_prefix], apply_rope(q[:, :, num_prefix:], sin, cos)), dim=2)
         k = torch.cat((k[:, :, :num_prefix], apply_rope(k[:, :, num_prefix:], sin, cos)), dim=2)
         return q, k

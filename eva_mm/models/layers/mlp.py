@@ -3,6 +3,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .swiglu_gate import swiglu_gate
+
 __all__ = ['Mlp', 'SwiGLU']
 
 
@@ -60,5 +62,4 @@ class SwiGLU(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[..., dim] -> [..., dim]``."""
-        gate, value = self.w12(x).chunk(2, dim=-1)
-        return self.drop(self.w3(self.ffn_ln(self.drop(F.silu(gate) * value))))
+        return self.drop(self.w3(self.ffn_ln(self.drop(swiglu_gate(self.w12(x))))))
