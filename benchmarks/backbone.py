@@ -19,6 +19,7 @@ from eva_mm.checkpoint import convert
 from eva_mm.models.backbones import ARCH_ZOO, EVA
 from eva_mm.models.layers import set_fused_attn, use_fused_attn
 
+from .breakdown import op_breakdown, speedup_bound
 from .measure import autocast_context, count_flops, interleaved_times, matmul_step, median, peak_memory
 
 __all__ = ['TIMM_NAMES', 'build_pair', 'run_backbone']
@@ -100,7 +101,7 @@ def _eager_attention():
 
 def run_backbone(arch: str, img_size: int, batch: int, device: torch.device, dtype: torch.dtype,
                  depth: Optional[int] = None, compile: bool = False, warmup: int = 1, repeats: int = 3,
-                 with_timm: bool = True, memory: bool = True) -> Dict[str, object]:
+                 with_timm: bool = True, memory: bool = True, breakdown: bool = True) -> Dict[str, object]:
     """Throughput, FLOP/s and peak memory of eva_mm's backbone (and timm's), interleaved.
 
     Args:
@@ -115,10 +116,12 @@ def run_backbone(arch: str, img_size: int, batch: int, device: torch.device, dty
         repeats: Timed rounds.
         with_timm: Measure timm's model too.
         memory: Measure peak memory of one training step per model.
+        breakdown: Profile one step per model and kind, splitting its time into GEMM / attention / other
+            (:mod:`.breakdown`), and derive the largest eva_mm / timm speed-up reachable with these GEMMs.
 
     Returns:
         A JSON-ready dict: settings, per-model medians (s, img/s), FLOPs, achieved FLOP/s, the matmul ceiling,
-        ratios eva_mm / timm and eva_mm / ceiling, peak memory, the parity check.
+        ratios eva_mm / timm and eva_mm / ceiling, peak memory, time by operator class, the parity check.
     """
     eva, reference = build_pair(arch, img_size, depth)
     eva, reference = eva.to(device), reference.to(device)
@@ -160,6 +163,8 @@ def run_backbone(arch: str, img_size: int, batch: int, device: torch.device, dty
                                fraction_of_matmul=flops[kind] / sec / matmul_flops)
         if memory:
             entry['train_peak_bytes'] = peak_memory(steps[f'{name}/train'], device)
+        if breakdown:
+            entry['breakdown'] = {kind: op_breakdown(steps[f'{name}/{kind}'], device) for kind in ('forward', 'train')}
         result['models'][name] = entry
     if with_timm:
         result['speedup_vs_timm'] = {kind: med[f'timm/{kind}'] / med[f'eva_mm/{kind}'] for kind in ('forward', 'train')}
@@ -167,4 +172,8 @@ def run_backbone(arch: str, img_size: int, batch: int, device: torch.device, dty
         best = {name: min(t) for name, t in times.items()}
         result['speedup_vs_timm_best'] = {kind: best[f'timm/{kind}'] / best[f'eva_mm/{kind}']
                                           for kind in ('forward', 'train')}
+        if breakdown:
+            eva_parts = result['models']['eva_mm']['breakdown']
+            result['speedup_bound'] = {kind: speedup_bound(med[f'eva_mm/{kind}'], eva_parts[kind], med[f'timm/{kind}'])
+                                       for kind in ('forward', 'train')}
     return result

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional
 __all__ = ['format_backbone', 'format_cp', 'format_machine', 'write_json']
 
 MIB = 2 ** 20
+CLASSES = ('gemm', 'attention', 'other')
 
 
 def _mib(nbytes: Optional[int]) -> str:
@@ -48,6 +49,16 @@ def format_backbone(r: Dict[str, object]) -> str:
         b = r['speedup_vs_timm_best']
         lines.append(f"eva_mm / timm throughput (medians): forward {s['forward']:.3f}x, forward+backward "
                      f"{s['train']:.3f}x; fastest rounds: {b['forward']:.3f}x, {b['train']:.3f}x")
+    parts = [[f'{name} {label}'] + [f"{100 * m['breakdown'][kind][f'{c}_share']:.0f}%" for c in CLASSES]
+             for name, m in r['models'].items() if 'breakdown' in m
+             for kind, label in (('forward', 'fwd'), ('train', 'fwd+bwd'))]
+    if parts:
+        lines += ['', 'time by operator class (one profiled step each)',
+                  _table(['model step', 'GEMM', 'attention', 'other'], parts)]
+    if 'speedup_bound' in r:
+        u = r['speedup_bound']
+        lines.append(f"bound: with zero time outside GEMM and attention eva_mm / timm would be forward "
+                     f"{u['forward']:.2f}x, forward+backward {u['train']:.2f}x")
     return '\n'.join(lines)
 
 

@@ -2,13 +2,16 @@
 
     python tools/benchmark.py [--bench backbone cp detector] [--arch eva02-b] [--img-size 224] [--batch 8]
                               [--depth N] [--device cpu|cuda] [--dtype fp32|bf16|fp16] [--compile]
+                              [--no-timm] [--no-memory] [--no-breakdown]
                               [--warmup 1] [--repeats 5] [--config DET_CFG] [--det-img-size 1024]
                               [--det-batch 1] [--det-arch A] [--det-depth N] [--det-rois R]
                               [--out results.json]
 
 Sections (``--bench``, any subset):
   backbone  eva_mm vs timm (same weights): forward and forward+backward img/s, peak training memory, achieved
-            FLOP/s against a plain matmul of the model's widest GEMM size, all interleaved after warm-up.
+            FLOP/s against a plain matmul of the model's widest GEMM size, all interleaved after warm-up;
+            then one profiled step per model splits the time into GEMM / attention / other, which bounds the
+            speed-up any change outside GEMMs and attention can reach.
   cp        the detector config's backbone, forward+backward with_cp off/on: time and peak memory.
   detector  the detector's full train step (with optimizer) with_cp off/on: time and peak memory.
 Prints one table per section and writes every raw number with a machine description to ``--out``.
@@ -42,6 +45,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--depth', type=int, default=None, help='truncate the backbone (default: full depth)')
     parser.add_argument('--no-timm', action='store_true', help='measure eva_mm only')
     parser.add_argument('--no-memory', action='store_true', help='skip the peak-memory runs of the backbone section')
+    parser.add_argument('--no-breakdown', action='store_true',
+                        help='skip the profiled steps that split the backbone time into GEMM / attention / other')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--dtype', choices=sorted(DTYPES), default='fp32',
                         help='fp32, or autocast to bf16/fp16 (weights stay fp32)')
@@ -78,7 +83,7 @@ def main(argv=None) -> dict:
     if 'backbone' in args.bench:
         r = run_backbone(args.arch, args.img_size, args.batch, device, dtype, depth=args.depth,
                          compile=args.compile, warmup=args.warmup, repeats=args.repeats, with_timm=not args.no_timm,
-                         memory=not args.no_memory)
+                         memory=not args.no_memory, breakdown=not args.no_breakdown)
         payload['results']['backbone'] = r
         print('\n' + format_backbone(r), flush=True)
     det = dict(config=args.config, img_size=args.det_img_size, batch=args.det_batch, device=device, dtype=dtype,

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 import eva_mm  # noqa: F401
 
@@ -15,6 +16,7 @@ sys.path.insert(0, ROOT)  # benchmarks/ is a top-level folder of the checkout, l
 
 from benchmarks import gpu  # noqa: E402
 from benchmarks.backbone import build_pair  # noqa: E402
+from benchmarks.breakdown import op_breakdown, op_class, speedup_bound  # noqa: E402
 from benchmarks.detector import run_backbone_cp  # noqa: E402
 from benchmarks.measure import count_flops, interleaved_times, peak_memory  # noqa: E402
 
@@ -53,6 +55,29 @@ def test_flop_count_of_a_matmul() -> None:
     assert count_flops(lambda: a @ b) == 2 * 8 * 16 * 32
 
 
+def test_op_breakdown_splits_gemm_attention_and_the_rest() -> None:
+    assert op_class('aten::addmm') == op_class('aten::mkldnn_convolution') == 'gemm'
+    assert op_class('aten::_scaled_dot_product_flash_attention_for_cpu_backward') == 'attention'
+    assert op_class('aten::native_layer_norm') == 'other'
+    a, b = torch.randn(256, 256), torch.randn(256, 256)
+    q = torch.randn(1, 2, 64, 16)
+    big = torch.randn(1 << 20)
+
+    def step() -> None:
+        for _ in range(4):
+            a @ b
+        F.scaled_dot_product_attention(q, q, q)
+        big.mul(2).add(1).exp()
+
+    parts = op_breakdown(step, torch.device('cpu'))
+    assert parts['gemm_s'] > 0 and parts['attention_s'] > 0 and parts['other_s'] > 0
+    assert parts['total_s'] == pytest.approx(parts['gemm_s'] + parts['attention_s'] + parts['other_s'])
+    only_gemm = op_breakdown(lambda: [a @ b for _ in range(8)], torch.device('cpu'))
+    assert only_gemm['attention_s'] == 0 and only_gemm['gemm_share'] > 0.5
+    # Half of eva_mm's 2 s step outside GEMM/attention: at best 1 s, so timm's 3 s step bounds the speed-up at 3x.
+    assert speedup_bound(2.0, dict(gemm_share=0.4, attention_share=0.1), 3.0) == pytest.approx(3.0)
+
+
 def test_pair_computes_the_same_function_and_unknown_arch_is_named() -> None:
     eva, ref = build_pair('eva02-t', img_size=28, depth=1)
     x = torch.randn(1, 3, 28, 28)
@@ -89,6 +114,14 @@ def test_tool_end_to_end_tiny(tmp_path) -> None:
                                        / bb['models']['timm']['train']['img_per_s'])
     t = bb['times']
     assert bb['speedup_vs_timm_best']['forward'] == pytest.approx(min(t['timm/forward']) / min(t['eva_mm/forward']))
+    assert 'time by operator class' in proc.stdout and 'bound: with zero time outside GEMM' in proc.stdout
+    for m in bb['models'].values():
+        for part in m['breakdown'].values():
+            assert sum(part[f'{c}_share'] for c in ('gemm', 'attention', 'other')) == pytest.approx(1.0)
+            assert part['gemm_s'] > 0 and part['attention_s'] > 0  # the classes matched real operator names
+    parts = bb['models']['eva_mm']['breakdown']['train']
+    floor = bb['models']['eva_mm']['train']['seconds'] * (parts['gemm_share'] + parts['attention_share'])
+    assert bb['speedup_bound']['train'] == pytest.approx(bb['models']['timm']['train']['seconds'] / floor)
     for section in ('cp', 'detector'):
         r = payload['results'][section]
         assert len(r['times']['plain']) == len(r['times']['with_cp']) == 1  # --det-repeats
