@@ -133,15 +133,25 @@ def test_split_rotate_qkv_gradcheck_and_unused_outputs() -> None:
     assert grad[:, :, 0].abs().min() > 0 and grad[:, :, 1:].abs().max() == 0
 
 
-def test_split_rotate_qkv_in_bfloat16_matches_float32_rotation() -> None:
+def test_split_rotate_qkv_in_bfloat16_rotates_in_float32_like_the_reference() -> None:
     torch.manual_seed(0)
     rope = build_rope_2d((2, 2), 8)
-    qkv = torch.randn(2, 5, 3 * 2 * 8).bfloat16()
-    fast = split_rotate_qkv(qkv, 2, rope_rotation(*rope, num_prefix=1))
-    ref = _reference_split_rotate(qkv, 2, rope, 1)
+    qkv = torch.randn(2, 5, 3 * 2 * 8).bfloat16().requires_grad_()
+    weights = [torch.randn(2, 2, 5, 8) for _ in range(3)]
+    results = []
+    for fn in (lambda: split_rotate_qkv(qkv, 2, rope_rotation(*rope, num_prefix=1)),
+               lambda: _reference_split_rotate(qkv, 2, rope, 1)):
+        qkv.grad = None
+        outs = fn()
+        sum((o.float() * w).sum() for o, w in zip(outs, weights)).backward()
+        results.append((outs, qkv.grad.clone()))
+    (fast, fast_grad), (ref, ref_grad) = results
     for a, b in zip(fast, ref):
         assert a.dtype == torch.bfloat16
+        # Both rotate the bf16 inputs in float32 and round once: equal up to one bf16 rounding step.
         torch.testing.assert_close(a.float(), b.float(), atol=2e-2, rtol=1e-2)
+    assert fast_grad.dtype == torch.bfloat16
+    torch.testing.assert_close(fast_grad.float(), ref_grad.float(), atol=2e-2, rtol=1e-2)
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64, torch.bfloat16])

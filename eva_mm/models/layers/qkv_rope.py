@@ -4,14 +4,12 @@ Rotating q and k as two tensors leaves autograd to rebuild the qkv gradient from
 gradient is made contiguous, multiplied by the conjugate rotation into a new tensor, and the q, k and v gradients
 are then stacked into the ``[B, N, 3, h, d]`` layout the qkv GEMM's backward reads. Here q and k rotate in one
 complex multiply, and the backward writes the three gradients straight into one fresh buffer: three writes
-instead of about seven passes and four allocations. Eager float32/float64 only (complex arithmetic);
-:func:`split_rotate_qkv` falls back to :func:`~.rope.apply_rope_complex` per tensor otherwise.
+instead of about seven passes and four allocations. Complex arithmetic exists for float32/float64 only, so half
+precision rotates in float32 and rounds once, as the reference rotation does.
 """
 from typing import Tuple
 
 import torch
-
-from .rope import apply_rope_complex
 
 __all__ = ['split_rotate_qkv']
 
@@ -25,31 +23,45 @@ def _as_complex_pairs(x: torch.Tensor) -> torch.Tensor:
     return torch.view_as_complex(x.unflatten(-1, (-1, 2)))
 
 
+def _rotation_dtype(dtype: torch.dtype) -> torch.dtype:
+    """Real dtype the rotation is computed in: float64 stays, everything else rotates in float32."""
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
 class _RotateQK(torch.autograd.Function):
-    """``[B, N, 3, h, d]`` -> rotated ``q``, ``k`` and plain ``v``, each ``[B, h, N, d]``."""
+    """``[B, N, 3, h, d]`` -> rotated ``q``, ``k`` and plain ``v``, each ``[B, h, N, d]``.
+
+    Half-precision inputs rotate in float32 and round once (one cast in, one out), like the reference.
+    """
 
     @staticmethod
     def forward(ctx, qkv: torch.Tensor, rot: torch.Tensor) -> QKV:
+        real = _rotation_dtype(qkv.dtype)
         # rot: [N, d / 2] -> [N, 1, 1, d / 2], broadcast over batch, the q/k axis and heads.
-        rot = rot[:, None, None].to(torch.complex128 if qkv.dtype == torch.float64 else torch.complex64)
-        qk = torch.view_as_real(_as_complex_pairs(qkv[:, :, :2]) * rot).flatten(-2)  # [B, N, 2, h, d]
+        rot = rot[:, None, None].to(torch.complex128 if real == torch.float64 else torch.complex64)
+        qk = torch.view_as_real(_as_complex_pairs(qkv[:, :, :2].to(real)) * rot).flatten(-2)  # [B, N, 2, h, d]
         ctx.save_for_backward(rot)
-        q, k = qk.permute(2, 0, 3, 1, 4).unbind(0)  # [B, h, N, d] views
+        q, k = qk.to(qkv.dtype).permute(2, 0, 3, 1, 4).unbind(0)  # [B, h, N, d] views
         v = qkv[:, :, 2].transpose(1, 2)
         return q, k, v
 
     @staticmethod
     def backward(ctx, grad_q: torch.Tensor, grad_k: torch.Tensor, grad_v: torch.Tensor) -> Tuple[torch.Tensor, None]:
         (rot,) = ctx.saved_tensors
-        b, h, n, d = (grad_q if grad_q is not None else grad_v).shape
-        grad = grad_v.new_empty(b, n, 3, h, d) if grad_v is not None else grad_q.new_empty(b, n, 3, h, d)
+        like = next(g for g in (grad_q, grad_k, grad_v) if g is not None)
+        b, h, n, d = like.shape
+        grad = like.new_empty(b, n, 3, h, d)
+        real = _rotation_dtype(grad.dtype)
         for slot, g in enumerate((grad_q, grad_k)):
-            out = _as_complex_pairs(grad[:, :, slot])  # strides are even: a view, written in place
             if g is None:
-                out.zero_()
+                grad[:, :, slot].zero_()
+                continue
+            # The inverse rotation is the conjugate one.
+            g = _as_complex_pairs(g.transpose(1, 2).to(real))
+            if grad.dtype == real:
+                torch.mul(g, rot[:, 0].conj(), out=_as_complex_pairs(grad[:, :, slot]))  # even strides: in place
             else:
-                # The inverse rotation is the conjugate one.
-                torch.mul(_as_complex_pairs(g.transpose(1, 2)), rot[:, 0].conj(), out=out)
+                grad[:, :, slot].copy_(torch.view_as_real(g * rot[:, 0].conj()).flatten(-2))  # rounds once
         if grad_v is None:
             grad[:, :, 2].zero_()
         else:
@@ -66,12 +78,8 @@ def split_rotate_qkv(qkv: torch.Tensor, num_heads: int, rot: torch.Tensor) -> QK
         rot: ``[N, d // 2]`` complex rotations from :func:`~.rope.rope_rotation` (identity rows for prefix tokens).
 
     Returns:
-        ``q, k, v``, each ``[B, h, N, d]``; q and k rotated, typed like ``qkv``.
+        ``q, k, v``, each ``[B, h, N, d]``; q and k rotated (in float32 for half-precision inputs, rounded once),
+        typed like ``qkv``.
     """
     b, n, c3 = qkv.shape
-    qkv = qkv.view(b, n, 3, num_heads, c3 // (3 * num_heads))
-    if qkv.dtype in (torch.float32, torch.float64):
-        return _RotateQK.apply(qkv, rot)
-    # Half precision rotates in float32 per tensor (complex bf16 does not exist), as the reference does.
-    q, k, v = (t.transpose(1, 2) for t in qkv.unbind(2))
-    return apply_rope_complex(q, rot), apply_rope_complex(k, rot), v
+    return _RotateQK.apply(qkv.view(b, n, 3, num_heads, c3 // (3 * num_heads)), rot)
