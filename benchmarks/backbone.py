@@ -20,7 +20,15 @@ from eva_mm.models.backbones import ARCH_ZOO, EVA
 from eva_mm.models.layers import set_fused_attn, use_fused_attn
 
 from .breakdown import op_breakdown, speedup_bound
-from .measure import autocast_context, count_flops, interleaved_times, matmul_step, median, peak_memory
+from .measure import (
+    autocast_context,
+    count_flops,
+    interleaved_times,
+    matmul_step,
+    median,
+    paired_ratio_stats,
+    peak_memory,
+)
 
 __all__ = ['TIMM_NAMES', 'build_pair', 'run_backbone']
 
@@ -172,6 +180,10 @@ def run_backbone(arch: str, img_size: int, batch: int, device: torch.device, dty
         best = {name: min(t) for name, t in times.items()}
         result['speedup_vs_timm_best'] = {kind: best[f'timm/{kind}'] / best[f'eva_mm/{kind}']
                                           for kind in ('forward', 'train')}
+        # Each round runs both models back to back, so the per-round ratios pair them under the same load; their
+        # spread (quartiles) says how much a single ratio on this machine can be trusted.
+        result['speedup_vs_timm_rounds'] = {kind: paired_ratio_stats(times[f'timm/{kind}'], times[f'eva_mm/{kind}'])
+                                            for kind in ('forward', 'train')}
         if breakdown:
             eva_parts = result['models']['eva_mm']['breakdown']
             result['speedup_bound'] = {kind: speedup_bound(med[f'eva_mm/{kind}'], eva_parts[kind], med[f'timm/{kind}'])

@@ -16,8 +16,8 @@ from typing import Callable, Dict, List, Mapping
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-__all__ = ['synchronize', 'interleaved_times', 'median', 'peak_memory', 'count_flops', 'matmul_step',
-           'machine_info', 'autocast_context']
+__all__ = ['synchronize', 'interleaved_times', 'median', 'paired_ratio_stats', 'peak_memory', 'count_flops',
+           'matmul_step', 'machine_info', 'autocast_context']
 
 Step = Callable[[], object]
 
@@ -60,6 +60,21 @@ def interleaved_times(steps: Mapping[str, Step], device: torch.device, warmup: i
 def median(values: List[float]) -> float:
     """Median of a non-empty list."""
     return float(statistics.median(values))
+
+
+def paired_ratio_stats(numerators: List[float], denominators: List[float]) -> Dict[str, float]:
+    """Median and quartiles of the per-round ratios ``numerators[i] / denominators[i]``.
+
+    Used with interleaved times (round i of two candidates ran back to back): e.g. timm's seconds over eva_mm's
+    give eva_mm's speed-up per round. With fewer than two rounds all three numbers are that one ratio.
+    """
+    if len(numerators) != len(denominators) or not numerators:
+        raise ValueError(f'need equally many rounds, got {len(numerators)} and {len(denominators)}')
+    ratios = sorted(a / b for a, b in zip(numerators, denominators))
+    if len(ratios) == 1:
+        return dict(median=ratios[0], q1=ratios[0], q3=ratios[0])
+    q1, _, q3 = statistics.quantiles(ratios, n=4, method='inclusive')
+    return dict(median=float(statistics.median(ratios)), q1=float(q1), q3=float(q3))
 
 
 def peak_memory(step: Step, device: torch.device) -> int:

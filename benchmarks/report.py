@@ -49,6 +49,10 @@ def format_backbone(r: Dict[str, object]) -> str:
         b = r['speedup_vs_timm_best']
         lines.append(f"eva_mm / timm throughput (medians): forward {s['forward']:.3f}x, forward+backward "
                      f"{s['train']:.3f}x; fastest rounds: {b['forward']:.3f}x, {b['train']:.3f}x")
+        q = r['speedup_vs_timm_rounds']
+        lines.append('per-round ratios, median [quartiles]: ' + ', '.join(
+            f"{label} {q[kind]['median']:.3f}x [{q[kind]['q1']:.3f}, {q[kind]['q3']:.3f}]"
+            for kind, label in (('forward', 'forward'), ('train', 'forward+backward'))))
     parts = [[f'{name} {label}'] + [f"{100 * m['breakdown'][kind][f'{c}_share']:.0f}%" for c in CLASSES]
              for name, m in r['models'].items() if 'breakdown' in m
              for kind, label in (('forward', 'fwd'), ('train', 'fwd+bwd'))]

@@ -18,7 +18,7 @@ from benchmarks import gpu  # noqa: E402
 from benchmarks.backbone import build_pair  # noqa: E402
 from benchmarks.breakdown import op_breakdown, op_class, speedup_bound  # noqa: E402
 from benchmarks.detector import run_backbone_cp  # noqa: E402
-from benchmarks.measure import count_flops, interleaved_times, peak_memory  # noqa: E402
+from benchmarks.measure import count_flops, interleaved_times, paired_ratio_stats, peak_memory  # noqa: E402
 
 SMOKE_CONFIG = gpu.SMOKE_CONFIG
 pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
@@ -48,6 +48,14 @@ def test_cpu_peak_memory_is_the_live_tensor_high_water_mark() -> None:
     peak = peak_memory(step, torch.device('cpu'))
     assert 5 * mib <= peak < 5 * mib + 64 * 1024  # plus the 8-byte result
     assert keep.numel() == mib // 4
+
+
+def test_paired_ratio_stats() -> None:
+    stats = paired_ratio_stats([2.0, 3.0, 4.0, 6.0, 10.0], [1.0, 1.0, 2.0, 2.0, 2.0])  # ratios 2, 3, 2, 3, 5
+    assert stats == dict(median=3.0, q1=2.0, q3=3.0)
+    assert paired_ratio_stats([3.0], [2.0]) == dict(median=1.5, q1=1.5, q3=1.5)
+    with pytest.raises(ValueError, match='equally many rounds'):
+        paired_ratio_stats([1.0, 2.0], [1.0])
 
 
 def test_flop_count_of_a_matmul() -> None:
@@ -114,6 +122,11 @@ def test_tool_end_to_end_tiny(tmp_path) -> None:
                                        / bb['models']['timm']['train']['img_per_s'])
     t = bb['times']
     assert bb['speedup_vs_timm_best']['forward'] == pytest.approx(min(t['timm/forward']) / min(t['eva_mm/forward']))
+    rounds = bb['speedup_vs_timm_rounds']['train']
+    per_round = sorted(a / b for a, b in zip(t['timm/train'], t['eva_mm/train']))
+    assert rounds['median'] == pytest.approx(sum(per_round) / 2)  # two rounds
+    assert per_round[0] <= rounds['q1'] <= rounds['median'] <= rounds['q3'] <= per_round[-1]
+    assert 'per-round ratios, median [quartiles]' in proc.stdout
     assert 'time by operator class' in proc.stdout and 'bound: with zero time outside GEMM' in proc.stdout
     for m in bb['models'].values():
         for part in m['breakdown'].values():
