@@ -11,21 +11,11 @@ from typing import Tuple
 
 import torch
 
+from .rope import apply_rope_complex, complex_pairs, rotation_dtype
+
 __all__ = ['split_rotate_qkv']
 
 QKV = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-
-
-def _as_complex_pairs(x: torch.Tensor) -> torch.Tensor:
-    """Complex view of the interleaved channel pairs of ``x`` (last dim even), copying only if strides forbid it."""
-    if x.stride(-1) != 1 or any(st % 2 for st in x.stride()[:-1]) or x.storage_offset() % 2:
-        x = x.contiguous()
-    return torch.view_as_complex(x.unflatten(-1, (-1, 2)))
-
-
-def _rotation_dtype(dtype: torch.dtype) -> torch.dtype:
-    """Real dtype the rotation is computed in: float64 stays, everything else rotates in float32."""
-    return torch.float64 if dtype == torch.float64 else torch.float32
 
 
 class _RotateQK(torch.autograd.Function):
@@ -36,12 +26,11 @@ class _RotateQK(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, qkv: torch.Tensor, rot: torch.Tensor) -> QKV:
-        real = _rotation_dtype(qkv.dtype)
         # rot: [N, d / 2] -> [N, 1, 1, d / 2], broadcast over batch, the q/k axis and heads.
-        rot = rot[:, None, None].to(torch.complex128 if real == torch.float64 else torch.complex64)
-        qk = torch.view_as_real(_as_complex_pairs(qkv[:, :, :2].to(real)) * rot).flatten(-2)  # [B, N, 2, h, d]
+        rot = rot[:, None, None]
+        qk = apply_rope_complex(qkv[:, :, :2], rot)  # [B, N, 2, h, d]
         ctx.save_for_backward(rot)
-        q, k = qk.to(qkv.dtype).permute(2, 0, 3, 1, 4).unbind(0)  # [B, h, N, d] views
+        q, k = qk.permute(2, 0, 3, 1, 4).unbind(0)  # [B, h, N, d] views
         v = qkv[:, :, 2].transpose(1, 2)
         return q, k, v
 
@@ -51,17 +40,17 @@ class _RotateQK(torch.autograd.Function):
         like = next(g for g in (grad_q, grad_k, grad_v) if g is not None)
         b, h, n, d = like.shape
         grad = like.new_empty(b, n, 3, h, d)
-        real = _rotation_dtype(grad.dtype)
+        real = rotation_dtype(grad.dtype)
         for slot, g in enumerate((grad_q, grad_k)):
             if g is None:
                 grad[:, :, slot].zero_()
                 continue
-            # The inverse rotation is the conjugate one.
-            g = _as_complex_pairs(g.transpose(1, 2).to(real))
+            g = complex_pairs(g.transpose(1, 2).to(real))
+            inverse = rot[:, 0].conj().to(g.dtype)  # the inverse rotation is the conjugate one
             if grad.dtype == real:
-                torch.mul(g, rot[:, 0].conj(), out=_as_complex_pairs(grad[:, :, slot]))  # even strides: in place
+                torch.mul(g, inverse, out=complex_pairs(grad[:, :, slot]))  # even strides: a view, written in place
             else:
-                grad[:, :, slot].copy_(torch.view_as_real(g * rot[:, 0].conj()).flatten(-2))  # rounds once
+                grad[:, :, slot].copy_(torch.view_as_real(g * inverse).flatten(-2))  # rounds once
         if grad_v is None:
             grad[:, :, 2].zero_()
         else:

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = ['rope_frequencies', 'build_rope_2d', 'apply_rope', 'rope_with_prefix', 'rope_rotation',
-           'apply_rope_complex']
+           'rotation_dtype', 'complex_pairs', 'apply_rope_complex']
 
 
 def rope_frequencies(head_dim: int, theta: float = 10000., device: torch.device | None = None) -> torch.Tensor:
@@ -108,13 +108,33 @@ def rope_rotation(sin: torch.Tensor, cos: torch.Tensor, num_prefix: int = 0) -> 
         ``[num_prefix + N, head_dim // 2]`` complex tensor ``cos + i sin`` (complex128 for float64 tables, else
         complex64).
     """
-    real = torch.float64 if cos.dtype == torch.float64 else torch.float32  # half tables rotate in float32
+    real = rotation_dtype(cos.dtype)
     rot = torch.complex(cos[:, 0::2].to(real), sin[:, 0::2].to(real))
     if num_prefix:
         # Rotating every token by a table that is the identity on the prefix avoids slicing q/k and
         # concatenating them back: that costs two copies forward and zero-filled slice gradients backward.
         rot = torch.cat((torch.ones_like(rot[:num_prefix]).expand(num_prefix, -1), rot))
     return rot
+
+
+def rotation_dtype(dtype: torch.dtype) -> torch.dtype:
+    """Real dtype RoPE rotates in: float64 stays, anything else rotates in float32.
+
+    Complex arithmetic exists for float32/float64 only, so half-precision inputs rotate in float32 and are cast
+    back once, which is also what the reference does with its float32 tables.
+    """
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+def complex_pairs(x: torch.Tensor) -> torch.Tensor:
+    """Complex view ``[..., head_dim // 2]`` of the interleaved channel pairs of float32/float64 ``x``.
+
+    A view whenever the strides allow one (pairs adjacent and aligned, e.g. a slice of a fused qkv tensor), so an
+    ``out=`` written through it lands in ``x``; otherwise a contiguous copy.
+    """
+    if x.stride(-1) != 1 or any(st % 2 for st in x.stride()[:-1]) or x.storage_offset() % 2:
+        x = x.contiguous()
+    return torch.view_as_complex(x.unflatten(-1, (-1, 2)))
 
 
 def apply_rope_complex(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
@@ -129,17 +149,14 @@ def apply_rope_complex(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
     Args:
         x: ``[..., N, head_dim]`` queries or keys (any strides with a unit last stride, e.g. a view of a fused
             qkv tensor).
-        rot: ``[N, head_dim // 2]`` complex rotations from :func:`rope_rotation`.
+        rot: ``[N, head_dim // 2]`` complex rotations from :func:`rope_rotation`, or any shape that broadcasts
+            against ``x``'s pairs (e.g. ``[N, 1, 1, head_dim // 2]`` for ``[B, N, 2, h, head_dim]``).
 
     Returns:
         Tensor shaped and typed like ``x``, contiguous.
     """
-    # Complex arithmetic exists for float32/float64 only: half-precision inputs rotate in float32 and are cast
-    # back once, which is also what the reference does with its float32 tables.
-    work = x if x.dtype in (torch.float32, torch.float64) else x.float()
-    if work.stride(-1) != 1 or any(st % 2 for st in work.stride()[:-1]) or work.storage_offset() % 2:
-        work = work.contiguous()  # view_as_complex needs pairs adjacent and aligned
-    if work.dtype == torch.float64:
+    real = rotation_dtype(x.dtype)
+    if real == torch.float64:
         rot = rot.to(torch.complex128)
-    rotated = torch.view_as_complex(work.unflatten(-1, (-1, 2))) * rot
+    rotated = complex_pairs(x.to(real)) * rot
     return torch.view_as_real(rotated).flatten(-2).to(x.dtype)
