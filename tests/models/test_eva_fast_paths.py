@@ -197,27 +197,3 @@ def test_forward_traces_into_one_graph(kwargs) -> None:
         assert explained.graph_break_count == 0, [b.reason for b in explained.break_reasons]
         assert explained.graph_count == 1
 
-
-def test_compiled_training_step_equals_eager() -> None:
-    """Under torch.compile the custom-backward paths give way to the plain formulas; values and gradients agree."""
-    from eva_mm.models.backbones import EVA
-    torch.manual_seed(0)
-    model = EVA(arch=dict(embed_dims=32, depth=2, num_heads=2, mlp_hidden=64, sub_ln=True), img_size=56).train()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(torch.randn_like(p) * 0.05)  # zero-initialised biases would hide their gradients
-    x = torch.randn(2, 3, 56, 56)
-
-    def step(fn):
-        model.zero_grad()
-        outs = fn(x)
-        sum((o * torch.linspace(-1, 1, o.numel()).view_as(o)).sum() for o in outs).backward()
-        return [o.detach() for o in outs], {n: p.grad.clone() for n, p in model.named_parameters()}
-
-    eager = step(model)
-    torch._dynamo.reset()
-    compiled = step(torch.compile(model, fullgraph=True))
-    for a, b in zip(eager[0], compiled[0]):
-        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
-    for name, grad in eager[1].items():
-        torch.testing.assert_close(compiled[1][name], grad, atol=1e-4, rtol=1e-4, msg=name)
