@@ -196,4 +196,3 @@ def test_forward_traces_into_one_graph(kwargs) -> None:
         explained = dynamo.explain(model.train(mode))(x)
         assert explained.graph_break_count == 0, [b.reason for b in explained.break_reasons]
         assert explained.graph_count == 1
-

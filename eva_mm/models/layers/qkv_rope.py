@@ -41,12 +41,13 @@ class _RotateQK(torch.autograd.Function):
         b, h, n, d = like.shape
         grad = like.new_empty(b, n, 3, h, d)
         real = rotation_dtype(grad.dtype)
+        # The inverse rotation is the conjugate one, in the complex dtype the gradients rotate in.
+        inverse = rot[:, 0].conj().to(torch.promote_types(rot.dtype, real))
         for slot, g in enumerate((grad_q, grad_k)):
             if g is None:
                 grad[:, :, slot].zero_()
                 continue
             g = complex_pairs(g.transpose(1, 2).to(real))
-            inverse = rot[:, 0].conj().to(g.dtype)  # the inverse rotation is the conjugate one
             if grad.dtype == real:
                 torch.mul(g, inverse, out=complex_pairs(grad[:, :, slot]))  # even strides: a view, written in place
             else:
