@@ -3,11 +3,12 @@
 `install()` runs from `import eva_mm`, before anything imports `mmcv.ops`; it is idempotent. Each fix is in its
 own module: `mmcv_ext` (compiled-op stand-in; the ops themselves are in `ext_ops/`), `checkpoint` (safe
 `weights_only` loading of mmengine checkpoints), `atomic_save` (crash-safe checkpoints), `lvis` (NumPy 2),
-`annotations` (clear errors for a wrong annotation schema).
+`annotations` (clear errors for a wrong annotation schema), `mmdet_soft_nms` (all classes' soft-NMS at once,
+with the stand-in).
 """
 import warnings
 
-from . import annotations, atomic_save, checkpoint, lvis, mmcv_ext
+from . import annotations, atomic_save, checkpoint, lvis, mmcv_ext, mmdet_soft_nms
 
 _installed = False
 
@@ -18,6 +19,8 @@ def install() -> None:
     if _installed:
         return
     mmcv_ext.install_stand_in()
+    if not mmcv_ext.compiled_mmcv_available():
+        mmdet_soft_nms.install()  # a compiled mmcv keeps its own soft-NMS
     # mmengine's `mmdet::` base configs and mim need pkg_resources, which is why setuptools is pinned below 82;
     # setuptools >= 67 warns on every import of it. That warning is about the pin we chose, not a user action.
     warnings.filterwarnings('ignore', message='pkg_resources is deprecated as an API', category=UserWarning)
@@ -28,4 +31,4 @@ def install() -> None:
     _installed = True
 
 
-__all__ = ['annotations', 'atomic_save', 'checkpoint', 'install', 'lvis', 'mmcv_ext']
+__all__ = ['annotations', 'atomic_save', 'checkpoint', 'install', 'lvis', 'mmcv_ext', 'mmdet_soft_nms']

@@ -3,8 +3,9 @@ import torch
 import torchvision
 from torch import Tensor
 
-# mmcv's soft-NMS method codes (`mmcv.ops.nms.soft_nms`, `method_dict`).
-SOFT_NMS_METHODS = {0: 'naive', 1: 'linear', 2: 'gaussian'}
+from .soft_nms_batched import SOFT_NMS_METHODS, grouped_soft_nms, pairwise_iou, soft_nms_weights, weights_from_boxes
+
+__all__ = ['SOFT_NMS_METHODS', 'nms', 'softnms', 'softnms_reference']
 
 
 def nms(bboxes: Tensor, scores: Tensor, iou_threshold: float, offset: int = 0) -> Tensor:
@@ -26,26 +27,11 @@ def nms(bboxes: Tensor, scores: Tensor, iou_threshold: float, offset: int = 0) -
     return torchvision.ops.nms(bboxes, scores, float(iou_threshold))
 
 
-def _iou_one_to_many(box: Tensor, boxes: Tensor, offset: int) -> Tensor:
-    """IoU of one box [4] against boxes [M, 4], with mmcv's `offset` convention. Returns [M]."""
-    lt = torch.maximum(box[:2], boxes[:, :2])
-    rb = torch.minimum(box[2:], boxes[:, 2:])
-    wh = (rb - lt + offset).clamp(min=0)
-    inter = wh[:, 0] * wh[:, 1]
-    area = (box[2] - box[0] + offset) * (box[3] - box[1] + offset)
-    areas = (boxes[:, 2] - boxes[:, 0] + offset) * (boxes[:, 3] - boxes[:, 1] + offset)
-    return inter / (area + areas - inter)
-
-
-def soft_nms_weights(iou: Tensor, method: str, iou_threshold: float, sigma: float) -> Tensor:
-    """Score multipliers of soft-NMS (Bodla et al. 2017) for overlaps `iou` [M] with the box just kept."""
-    if method == 'naive':
-        return (iou < iou_threshold).to(iou.dtype)
-    if method == 'linear':
-        return torch.where(iou >= iou_threshold, 1 - iou, torch.ones_like(iou))
-    if method == 'gaussian':
-        return torch.exp(-(iou * iou) / sigma)
-    raise ValueError(f'soft-NMS method must be one of {sorted(SOFT_NMS_METHODS.values())}, got {method!r}')
+def _method_name(method: int) -> str:
+    name = SOFT_NMS_METHODS.get(int(method))
+    if name is None:
+        raise ValueError(f'soft-NMS method code must be one of {sorted(SOFT_NMS_METHODS)}, got {method}')
+    return name
 
 
 def softnms(boxes: Tensor, scores: Tensor, dets: Tensor, iou_threshold: float, sigma: float, min_score: float,
@@ -53,7 +39,8 @@ def softnms(boxes: Tensor, scores: Tensor, dets: Tensor, iou_threshold: float, s
     """Soft-NMS as `mmcv._ext.softnms`: fills `dets` in place and returns the kept indices.
 
     Repeatedly keeps the highest-scoring remaining box, decays the scores of the others by their overlap with
-    it, and drops boxes whose score falls below `min_score`.
+    it, and drops boxes whose score falls below `min_score`. Runs on the boxes' device through the batched loop
+    (one group), with the results of :func:`softnms_reference`.
 
     Args:
         boxes: [N, 4] boxes; scores: [N] scores.
@@ -64,9 +51,22 @@ def softnms(boxes: Tensor, scores: Tensor, dets: Tensor, iou_threshold: float, s
     Returns:
         [K] int64 indices into `boxes` of the kept boxes, in the same order as `dets`.
     """
-    method_name = SOFT_NMS_METHODS.get(int(method))
-    if method_name is None:
-        raise ValueError(f'soft-NMS method code must be one of {sorted(SOFT_NMS_METHODS)}, got {method}')
+    name = _method_name(method)
+    cands = torch.arange(len(scores), device=scores.device)
+    inds, kept = grouped_soft_nms(torch.zeros_like(cands), scores, cands, cands,
+                                  weights_from_boxes(boxes, name, iou_threshold, sigma, offset), min_score)
+    dets[:len(inds), :4] = boxes[inds]
+    dets[:len(inds), 4] = kept
+    return inds
+
+
+def softnms_reference(boxes: Tensor, scores: Tensor, dets: Tensor, iou_threshold: float, sigma: float,
+                      min_score: float, method: int, offset: int) -> Tensor:
+    """The sequential definition of :func:`softnms` (same arguments and results): one box per iteration.
+
+    Kept as the reference the batched loop is tested against; on ties the first box (lowest index) wins.
+    """
+    name = _method_name(method)
     scores = scores.clone()
     alive = torch.ones_like(scores, dtype=torch.bool)
     keep = []
@@ -77,8 +77,8 @@ def softnms(boxes: Tensor, scores: Tensor, dets: Tensor, iou_threshold: float, s
         rest = alive.nonzero().squeeze(1)
         if rest.numel() == 0:
             break
-        iou = _iou_one_to_many(boxes[i], boxes[rest], offset)
-        scores[rest] = scores[rest] * soft_nms_weights(iou, method_name, iou_threshold, sigma)
+        iou = pairwise_iou(boxes[i], boxes[rest], offset)
+        scores[rest] = scores[rest] * soft_nms_weights(iou, name, iou_threshold, sigma)
         alive[rest] = scores[rest] >= min_score
     inds = torch.tensor(keep, dtype=torch.long, device=boxes.device)
     dets[:len(keep), :4] = boxes[inds]
