@@ -14,6 +14,9 @@ Sections (``--bench``, any subset):
             speed-up any change outside GEMMs and attention can reach.
   cp        the detector config's backbone, forward+backward with_cp off/on: time and peak memory.
   detector  the detector's full train step (with optimizer) with_cp off/on: time and peak memory.
+  test      EVA's test protocol: each --test-configs config's test step on a generated image split into
+            backbone / neck / RPN / RoI heads / NMS / maskness / mask pasting, on CPU and CUDA (when present);
+            then soft-NMS against hard NMS on the same input at the recipes' sizes (benchmarks/postprocess.py).
 Prints one table per section and writes every raw number with a machine description to ``--out``.
 """
 import argparse
@@ -30,9 +33,10 @@ from benchmarks.backbone import run_backbone  # noqa: E402
 from benchmarks.detector import DEFAULT_DETECTOR_CONFIG, run_backbone_cp, run_detector  # noqa: E402
 from benchmarks.measure import machine_info  # noqa: E402
 from benchmarks.report import format_backbone, format_cp, format_machine, write_json  # noqa: E402
+from benchmarks.test_step import DEFAULT_TEST_CONFIGS, format_test_bench, run_test_bench  # noqa: E402
 
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
-SECTIONS = ('backbone', 'cp', 'detector')
+SECTIONS = ('backbone', 'cp', 'detector', 'test')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -61,6 +65,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--det-repeats', type=int, default=2)
     parser.add_argument('--det-rois', type=int, default=None,
                         help="detector section: RoIs sampled per stage (default: the recipe's 512)")
+    parser.add_argument('--test-configs', nargs='+', default=DEFAULT_TEST_CONFIGS, help='test section: configs')
+    parser.add_argument('--test-devices', nargs='+', default=None,
+                        help='test section: devices (default: cpu, and cuda when available)')
+    parser.add_argument('--test-img-size', type=int, default=None, help="test section: input (default: config's)")
+    parser.add_argument('--test-rois', type=int, default=None, help="test section: RPN proposals (default: 1000)")
+    parser.add_argument('--test-before', action='store_true',
+                        help='test section: also time the first config with the sequential soft-NMS (slow)')
+    parser.add_argument('--test-protocols', nargs='+', default=None, help='test section: post-processing protocols')
+    parser.add_argument('--test-sequential', nargs='*', default=['coco_eva02', 'lvis_eva02'],
+                        help='test section: protocols also timed with the sequential soft-NMS')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (CPU)')
     parser.add_argument('--out', default='benchmark.json', help='JSON result file')
     args = parser.parse_args(argv)
@@ -96,6 +110,14 @@ def main(argv=None) -> dict:
         r = run_detector(**det, rois=args.det_rois)
         payload['results']['detector'] = r
         print('\n' + format_cp(r, 'detector train step'), flush=True)
+    if 'test' in args.bench:
+        devices = [torch.device(d) for d in args.test_devices or
+                   ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])]
+        r = run_test_bench(args.test_configs, devices, args.test_img_size, args.test_rois, args.warmup,
+                           args.det_repeats, args.test_before, args.test_protocols, args.test_sequential,
+                           args.repeats)
+        payload['results']['test'] = r
+        print('\n' + format_test_bench(r), flush=True)
     payload['wall_s'] = time.perf_counter() - start
     write_json(args.out, payload)
     print(f'\nwrote {args.out} ({payload["wall_s"]:.0f} s)')

@@ -92,22 +92,23 @@ def multiclass_soft_nms(multi_bboxes: Tensor, multi_scores: Tensor, score_thr: f
     valid = scores > score_thr  # before the score factors, as mmdet does
     if score_factors is not None:
         scores = scores * score_factors.view(-1, 1)
-    inds = valid.reshape(-1).nonzero().squeeze(1)  # candidate r * C + c: RoI r, class c
-    cand_scores = scores.reshape(-1)[inds]
-    labels = inds % num_classes
+    rois, labels = valid.nonzero().unbind(1)  # row-major, as mmdet's flattening
+    inds = rois * num_classes + labels  # candidate r * C + c: RoI r, class c
+    cand_scores = scores[rois, labels]  # no copy of the whole [n, C] slice
     if len(inds) == 0:
         dets = multi_scores.new_zeros((0, 5))
         return (dets, labels, inds) if return_inds else (dets, labels)
     if multi_bboxes.shape[1] > 4:  # class-specific: candidate r * C + c has its own box
         boxes, keys = multi_bboxes.reshape(num_rois * num_classes, 4), inds
-    else:  # class-agnostic: every class of RoI r shares box r
-        boxes, keys = multi_bboxes, inds // num_classes
+    else:  # class-agnostic: every class of RoI r shares box r (only the RoIs that have candidates)
+        present, keys = torch.unique(rois, return_inverse=True)
+        boxes = multi_bboxes[present]
     weights = weights_from_boxes(boxes, settings['method'], settings['iou_threshold'], settings['sigma'],
                                  settings['offset'])
     groups = torch.zeros_like(labels) if settings['class_agnostic'] else labels
     keep, kept = grouped_soft_nms(groups, cand_scores, inds, keys, weights, settings['min_score'],
                                   _top(max_num, settings['max_num']))
-    kept_boxes = boxes[keep] if multi_bboxes.shape[1] > 4 else boxes[keep // num_classes]
+    kept_boxes = boxes[keep] if multi_bboxes.shape[1] > 4 else multi_bboxes[keep // num_classes]
     dets = torch.cat([kept_boxes, kept[:, None]], -1)
     labels = keep % num_classes
     return (dets, labels, keep) if return_inds else (dets, labels)

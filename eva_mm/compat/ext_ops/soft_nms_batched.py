@@ -29,8 +29,11 @@ __all__ = ['SOFT_NMS_METHODS', 'PairWeights', 'grouped_soft_nms', 'pairwise_iou'
 # mmcv's soft-NMS method codes (`mmcv.ops.nms.soft_nms`, `method_dict`).
 SOFT_NMS_METHODS = {0: 'naive', 1: 'linear', 2: 'gaussian'}
 
-#: Largest box count for which the [B, B] weight matrix is built (4 MiB of float32 per 1,024 boxes squared).
-MAX_MATRIX_BOXES = 4096
+#: The first working set is the GUESS_FACTOR * max_num best candidates (then 4x more per retry).
+GUESS_FACTOR = 4
+
+#: Largest box count for which the [B, B] weight matrix is built (16 MiB of float32 at 2,048 boxes).
+MAX_MATRIX_BOXES = 2048
 
 #: Soft-NMS weights for each group's pick, by box index: (picked [G, 1], keys [G, L]) -> [G, L].
 PairWeights = Callable[[Tensor, Tensor], Tensor]
@@ -71,9 +74,9 @@ def weights_from_boxes(boxes: Tensor, method: str, iou_threshold: float, sigma: 
                        offset: int = 0) -> PairWeights:
     """Weights from boxes [B, 4], a key being a row of `boxes`.
 
-    Whichever is cheapest gives the same numbers: many groups sharing few boxes (class-agnostic boxes: every class
-    of RoI r has box r) read one [B, B] matrix, built on first use; otherwise each pick's row against all B
-    boxes, or against its group's slots only when those are fewer.
+    Up to MAX_MATRIX_BOXES boxes (class-agnostic boxes: every class of RoI r has box r) are read from one
+    [B, B] weight matrix built on first use; more (class-specific boxes) get each pick's row against all B
+    boxes, or against its group's slots only when those are fewer. All three give the same numbers.
     """
     matrix: List[Tensor] = []
     num = boxes.shape[0]
@@ -82,12 +85,11 @@ def weights_from_boxes(boxes: Tensor, method: str, iou_threshold: float, sigma: 
         return soft_nms_weights(pairwise_iou(box, others, offset), method, iou_threshold, sigma)
 
     def weights(picked: Tensor, keys: Tensor) -> Tensor:
-        groups, length = keys.shape
-        if not matrix and groups >= 8 and 4 * length >= num and num <= MAX_MATRIX_BOXES:
-            matrix.append(weigh(boxes[:, None], boxes[None]))  # row = picked box, as below
+        if not matrix and num <= MAX_MATRIX_BOXES:
+            matrix.append(weigh(boxes[:, None], boxes[None]).reshape(-1))  # row = picked box, as below
         if matrix:
-            return matrix[0][picked.squeeze(1)].gather(1, keys)
-        if num <= length:
+            return matrix[0].take(picked * num + keys)
+        if num <= keys.shape[1]:
             return weigh(boxes[picked], boxes[None]).gather(1, keys)  # [G, B] rows, then the slots'
         return weigh(boxes[picked], boxes[keys])
     return weights
@@ -153,6 +155,24 @@ def grouped_soft_nms(groups: Tensor, scores: Tensor, cands: Tensor, keys: Tensor
     Returns:
         kept candidate indices [K] (values of `cands`) and their decayed scores [K], best first.
     """
+    # Guess, then verify: a candidate below a score t can only be picked once its group's picks are below t, and
+    # it decays nobody before that, so without it the picks scoring >= t are the same. If the run on the
+    # candidates >= t keeps max_num boxes >= t, those are the answer; else retry with a lower t (finally all).
+    guess = GUESS_FACTOR * max_num
+    while 0 < max_num and GUESS_FACTOR * guess <= scores.numel():  # worth it only on a small part
+        t = scores.topk(guess).values[-1]
+        sub = scores >= t  # ties with t stay
+        keep, kept = _run(groups[sub], scores[sub], cands[sub], keys[sub], pair_weights, min_score, max_num,
+                          checkpoints)
+        if len(kept) >= max_num and bool(kept[max_num - 1] >= t):
+            return keep, kept
+        guess *= GUESS_FACTOR
+    return _run(groups, scores, cands, keys, pair_weights, min_score, max_num, checkpoints)
+
+
+def _run(groups: Tensor, scores: Tensor, cands: Tensor, keys: Tensor, pair_weights: PairWeights, min_score: float,
+         max_num: int, checkpoints: Optional[List[int]]) -> Tuple[Tensor, Tensor]:
+    """The batched loop on one working set (see :func:`grouped_soft_nms`)."""
     if scores.numel() == 0:
         return cands.new_zeros(0), scores.new_zeros(0)
     keep = _prune_groups(groups, scores, max_num)
@@ -178,7 +198,10 @@ def grouped_soft_nms(groups: Tensor, scores: Tensor, cands: Tensor, keys: Tensor
         step += 1
         if step not in checks and step % 32:
             continue
-        work, work_cands, work_keys = _checkpoint(work, work_cands, work_keys, rec_scores, rec_cands, max_num)
+        # Fold the records into one tensor per checkpoint (a cat of every record at every checkpoint is quadratic).
+        rec_scores[:], rec_cands[:] = [torch.cat(rec_scores)], [torch.cat(rec_cands)]
+        work, work_cands, work_keys = _checkpoint(work, work_cands, work_keys, rec_scores[0], rec_cands[0],
+                                                  max_num)
         if work.shape[0] == 0:
             break
     kept_scores, kept_cands = torch.cat(rec_scores), torch.cat(rec_cands)
@@ -190,14 +213,13 @@ def grouped_soft_nms(groups: Tensor, scores: Tensor, cands: Tensor, keys: Tensor
     return kept_cands[order], kept_scores[order]
 
 
-def _checkpoint(work: Tensor, work_cands: Tensor, work_keys: Tensor, rec_scores: List[Tensor],
-                rec_cands: List[Tensor], max_num: int) -> Tuple[Tensor, Tensor, Tensor]:
+def _checkpoint(work: Tensor, work_cands: Tensor, work_keys: Tensor, scores: Tensor, cands: Tensor,
+                max_num: int) -> Tuple[Tensor, Tensor, Tensor]:
     """Stop the groups that are done or can no longer reach the top `max_num`, and drop hopeless candidates."""
     best, nxt = work.max(1)
     live = best > float('-inf')
     slot_keep = work > float('-inf')
     if max_num > 0:
-        scores, cands = torch.cat(rec_scores), torch.cat(rec_cands)
         valid = scores > float('-inf')
         if int(valid.sum()) >= max_num:
             scores, cands = scores[valid], cands[valid]
