@@ -23,7 +23,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
-from eva_mm.models.layers.pos_embed import resample_abs_pos_embed
+from eva_mm.layers.pos_embed import resample_abs_pos_embed
 
 __all__ = ['convert', 'detect_format', 'unwrap_checkpoint', 'FORMATS']
 
