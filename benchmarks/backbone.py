@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from eva_mm.checkpoint import convert
+from eva_mm.layers import set_fused_attn, use_fused_attn
 from eva_mm.models.backbones import ARCH_ZOO, EVA
-from eva_mm.models.layers import set_fused_attn, use_fused_attn
 
 from .breakdown import op_breakdown, speedup_bound
 from .measure import (

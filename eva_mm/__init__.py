@@ -8,7 +8,11 @@ from . import compat
 
 compat.install()
 
-from . import checkpoint, datasets, engine, evaluation, models  # noqa: E402  (register after the stack is fixed)
+from . import checkpoint  # noqa: E402  (after the stack is fixed)
+
+checkpoint.install()  # mmengine's checkpoint schemes read through eva_mm's safe reader
+
+from . import datasets, engine, evaluation, models  # noqa: E402  (register after the stack is fixed)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__', 'checkpoint', 'compat', 'datasets', 'engine', 'evaluation', 'models']

@@ -1,4 +1,12 @@
-"""Checkpoint format detection and conversion to eva_mm keys, and converting loads."""
-from .convert import FORMATS, convert, detect_format, unwrap_checkpoint
+"""Checkpoints: the one safe reader, checked downloads, mmengine's URL schemes, formats and conversion.
 
-__all__ = ['FORMATS', 'convert', 'detect_format', 'unwrap_checkpoint']
+Sits above `eva_mm.layers` (conversion resamples position embeddings and rel-pos tables) and below
+`eva_mm.models` (backbones load through `loading.load_pretrained`).
+"""
+from .convert import convert, unwrap_checkpoint
+from .formats import FORMAT_TABLE, FORMATS, CheckpointFormat, detect_format
+from .reader import UnsafeCheckpointError, download_to_cache, read_checkpoint, read_state_dict, safe_load
+from .schemes import install
+
+__all__ = ['CheckpointFormat', 'FORMATS', 'FORMAT_TABLE', 'UnsafeCheckpointError', 'convert', 'detect_format',
+           'download_to_cache', 'install', 'read_checkpoint', 'read_state_dict', 'safe_load', 'unwrap_checkpoint']

@@ -1,6 +1,7 @@
 """Pure conversion of released EVA / EVA-02 weights to eva_mm backbone keys (reference/eva.md §2).
 
-Accepted sources, detected from the keys:
+Accepted sources, detected from the keys (one row each of :data:`eva_mm.checkpoint.formats.FORMAT_TABLE`, in its
+priority order):
 
 * ``official``: EVA-01 MIM/FT files (``ckpt['model']``, ``'model_ema'``) and EVA-02 MIM files (``ckpt['module']``),
   fused (``attn.qkv``, ``mlp.w12``) or split (``attn.q_proj/k_proj/v_proj``, ``mlp.w1/w2``) layouts;
@@ -18,18 +19,16 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 
-from eva_mm.models.layers.pos_embed import resample_abs_pos_embed
+from eva_mm.layers.pos_embed import resample_abs_pos_embed
+
+from .formats import FORMATS, StateDict, detect_format, to_eva_mm_names
 
 __all__ = ['convert', 'detect_format', 'unwrap_checkpoint', 'FORMATS']
-
-StateDict = Dict[str, torch.Tensor]
-
-FORMATS = ('detectron2', 'mmpretrain', 'open_clip', 'timm', 'official', 'eva_mm')
 
 # Keys that are never backbone weights: RoPE tables (deterministic, resolution-dependent, stored as [16,16,64] or
 # [256,64] depending on the code version), MIM and classification heads, buffers of other attention styles.
@@ -48,85 +47,6 @@ def unwrap_checkpoint(ckpt: Mapping[str, Any], use_ema: bool = True) -> StateDic
         if isinstance(inner, Mapping) and any(isinstance(v, torch.Tensor) for v in inner.values()):
             return dict(inner)
     return {k: v for k, v in ckpt.items() if isinstance(v, torch.Tensor)}
-
-
-def detect_format(state_dict: Mapping[str, torch.Tensor]) -> str:
-    """Name of the source layout of an unwrapped state dict (one of :data:`FORMATS`)."""
-    keys = list(state_dict)
-    if any(k.startswith('backbone.net.') for k in keys):
-        return 'detectron2'
-    if any(k.startswith(('backbone.layers.', 'layers.')) for k in keys):
-        return 'mmpretrain'
-    if any(k.startswith('visual.') for k in keys):
-        return 'open_clip'
-    bare = [k[len('backbone.'):] if k.startswith('backbone.') else k for k in keys]
-    if any('.mlp.fc1_g.' in k or '.attn.q_proj.bias' in k or '.attn.norm.' in k for k in bare) or \
-            any(_is_packed_glu(state_dict, k) for k in keys if k.endswith('.mlp.fc1.weight')):
-        return 'timm'
-    if any(k.startswith('backbone.blocks.') for k in keys):
-        return 'eva_mm'
-    return 'official'
-
-
-def _is_packed_glu(sd: Mapping[str, torch.Tensor], fc1_key: str) -> bool:
-    """timm's GluMlp packs gate | value in ``fc1`` ([2H, C]) with ``fc2`` [C, H]; a GELU MLP has fc1 [H, C]."""
-    fc1, fc2 = sd.get(fc1_key), sd.get(fc1_key.replace('.fc1.', '.fc2.'))
-    return fc1 is not None and fc2 is not None and fc1.shape[0] == 2 * fc2.shape[1]
-
-
-def _strip_prefix(sd: Mapping[str, torch.Tensor], fmt: str) -> StateDict:
-    if fmt == 'detectron2':
-        prefix = 'backbone.net.'
-    elif fmt == 'open_clip':
-        prefix = 'visual.trunk.' if any(k.startswith('visual.trunk.') for k in sd) else 'visual.'
-    elif any(k.startswith('backbone.') for k in sd):
-        prefix = 'backbone.'  # mmpretrain / mmdet / mmseg model files: keep the backbone only
-    else:
-        return dict(sd)
-    return {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
-
-
-_MMPRETRAIN_RENAMES = (
-    (r'^layers\.', 'blocks.'), (r'^patch_embed\.projection\.', 'patch_embed.proj.'),
-    (r'\.ln1\.', '.norm1.'), (r'\.ln2\.', '.norm2.'), (r'\.ffn\.layers\.0\.0\.', '.mlp.fc1.'),
-    (r'\.ffn\.layers\.1\.', '.mlp.fc2.'), (r'\.mlp\.norm\.', '.mlp.ffn_ln.'),
-)
-_TIMM_RENAMES = (
-    (r'\.mlp\.fc1_g\.', '.mlp.w1.'), (r'\.mlp\.fc1_x\.', '.mlp.w2.'), (r'\.mlp\.norm\.', '.mlp.ffn_ln.'),
-    (r'\.attn\.q_proj\.bias$', '.attn.q_bias'), (r'\.attn\.v_proj\.bias$', '.attn.v_bias'),
-    (r'\.attn\.norm\.', '.attn.inner_norm.'),
-)
-_OFFICIAL_RENAMES = ((r'\.attn\.inner_attn_ln\.', '.attn.inner_norm.'),)
-
-
-def _rename(sd: StateDict, fmt: str) -> StateDict:
-    out: StateDict = {}
-    if fmt == 'mmpretrain':
-        # Top-level ln1 is the final norm; ln2 is the post-pool norm, which holds the MIM final norm in
-        # mmpretrain's converted headless EVA files.
-        has_ln1 = any(k.startswith('ln1.') for k in sd)
-        for k, v in sd.items():
-            if k.startswith('ln1.') or (k.startswith('ln2.') and not has_ln1):
-                k = 'norm.' + k.split('.', 1)[1]
-            elif k.startswith('ln2.'):
-                continue
-            for pat, rep in _MMPRETRAIN_RENAMES:
-                k = re.sub(pat, rep, k)
-            out[k] = v
-        return out
-    renames = _OFFICIAL_RENAMES + (_TIMM_RENAMES if fmt in ('timm', 'open_clip') else ())
-    for k, v in sd.items():
-        if k.endswith('.mlp.fc1.weight') or k.endswith('.mlp.fc1.bias'):
-            w_key = k.rsplit('.', 1)[0] + '.weight'
-            if _is_packed_glu(sd, w_key):  # timm GluMlp (EVA-02 Ti/S) -> our packed SwiGLU
-                k = k.replace('.mlp.fc1.', '.mlp.w12.')
-        elif '.mlp.fc2.' in k and (_is_packed_glu(sd, k.split('.mlp.')[0] + '.mlp.fc1.weight')
-                                    or k.split('.mlp.')[0] + '.mlp.fc1_g.weight' in sd):
-            k = k.replace('.mlp.fc2.', '.mlp.w3.')
-        for pat, rep in renames:
-            k = re.sub(pat, rep, k)
-        out[k] = v
-    return out
 
 
 def _pack(sd: StateDict, qkv_bias: Optional[str]) -> StateDict:
@@ -195,8 +115,7 @@ def convert(
         A new ``{name: tensor}`` dict with eva_mm backbone keys; tensors keep their dtype.
     """
     sd = unwrap_checkpoint(state_dict, use_ema=use_ema)
-    fmt = detect_format(sd)
-    sd = _rename(_strip_prefix(sd, fmt), fmt)
+    _, sd = to_eva_mm_names(sd)
     sd = {k: v for k, v in sd.items() if not _DROP.search(k)}
     if not keep_mask_token:
         sd.pop('mask_token', None)

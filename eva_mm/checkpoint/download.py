@@ -17,6 +17,8 @@ from urllib.parse import urldefrag, urlparse
 
 import torch
 
+from eva_mm import zoo
+
 CHUNK = 1 << 20
 
 
@@ -37,8 +39,7 @@ def expected_sha256(url: str) -> Optional[str]:
     bare, digest = split_sha256(url)
     if digest:
         return digest
-    from eva_mm.zoo import known_sha256
-    return known_sha256(bare)
+    return zoo.known_sha256(bare)
 
 
 def file_sha256(path: str) -> str:

@@ -1,25 +1,23 @@
 """Load any known EVA checkpoint into an eva_mm backbone, converting on the fly.
 
-Used by ``EVA.init_weights`` for ``init_cfg=dict(type='Pretrained', checkpoint=...)``. Every read is
-``weights_only`` (DESIGN.md decision 2): local files through ``torch.load(..., weights_only=True)``, other schemes
-through mmengine's ``CheckpointLoader``, which ``eva_mm.compat`` makes safe.
+Used by ``EVA.init_weights`` for ``init_cfg=dict(type='Pretrained', checkpoint=...)``. Every read goes through
+the safe reader (``eva_mm.checkpoint.reader``: ``weights_only=True``, checked downloads).
 """
 from __future__ import annotations
 
 import logging
-import os.path as osp
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 from mmengine.logging import MMLogger, print_log
-from mmengine.runner import CheckpointLoader
 from torch import nn
 
-from eva_mm.models.layers.rel_pos import resize_rel_pos
+from eva_mm.layers.rel_pos import resize_rel_pos
 
 from .convert import convert, detect_format, unwrap_checkpoint
+from .reader import read_checkpoint
 
-__all__ = ['LoadReport', 'read_checkpoint', 'load_pretrained']
+__all__ = ['LoadReport', 'load_pretrained']
 
 
 class LoadReport(NamedTuple):
@@ -40,16 +38,6 @@ class LoadReport(NamedTuple):
             lines.append(f'shape-mismatched keys (skipped) [{len(self.mismatched)}]: ' + ', '.join(
                 f'{k} {tuple(a)} vs model {tuple(b)}' for k, a, b in self.mismatched))
         return '\n'.join(lines)
-
-
-def read_checkpoint(filename: str, map_location: Any = 'cpu') -> Dict[str, Any]:
-    """Read a checkpoint file or URL with ``weights_only=True`` semantics."""
-    if osp.isfile(filename):
-        # safe_load = weights_only=True that also admits what an mmengine Runner pickles (HistoryBuffer, NumPy),
-        # so `init_cfg=dict(type='Pretrained', checkpoint='work_dirs/.../iter_N.pth')` works
-        from eva_mm.compat.checkpoint import safe_load
-        return safe_load(filename, map_location)
-    return CheckpointLoader.load_checkpoint(filename, map_location=map_location)
 
 
 def _fit_rel_pos(state_dict: Dict[str, torch.Tensor], model_sd: Dict[str, torch.Tensor]) -> None:

@@ -10,7 +10,7 @@ from mmengine.registry import FUNCTIONS
 from torch import nn
 from torch.distributed.fsdp.wrap import transformer_auto_wrap_policy
 
-from eva_mm.models.layers.block import EVABlock
+from eva_mm.layers.block import EVABlock
 
 __all__ = ['eva_block_wrap_policy']
 

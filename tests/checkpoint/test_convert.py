@@ -1,11 +1,13 @@
 """Format detection and key mapping of eva_mm.checkpoint.convert, built from eva_mm weights by the inverse maps."""
 import re
 
+import pytest
 import torch
 import torch.nn.functional as F
 
 import eva_mm  # noqa: F401
 from eva_mm.checkpoint import convert, detect_format
+from eva_mm.checkpoint.formats import FORMAT_TABLE, OFFICIAL_RENAMES, CheckpointFormat, format_named, to_eva_mm_names
 from eva_mm.models.backbones import EVA
 
 EVA02_B_LIKE = dict(embed_dims=32, depth=2, num_heads=2, mlp_hidden=48, sub_ln=True)
@@ -159,3 +161,21 @@ def test_qkv_bias_adaptation_is_exact() -> None:
         torch.testing.assert_close(qv(x)[0], full(x)[0], atol=1e-5, rtol=0)
     back = convert(qv.state_dict(), qkv_bias='qkv')
     assert torch.equal(back['blocks.0.attn.qkv.bias'][32:64], torch.zeros(32))
+
+
+def test_formats_are_rows_tried_in_priority_order() -> None:
+    """A new layout is one row: detection takes the first accepting row, conversion follows the row's data."""
+    assert [f.name for f in FORMAT_TABLE][-1] == 'official'  # the fallback accepts everything, so it is last
+    ours = _ours(EVA02_B_LIKE)
+    foreign = {'encoder.' + k.replace('blocks.', 'stages.'): v for k, v in ours.items()}
+    foreign['decoder.weight'] = torch.randn(2, 2)
+    row = CheckpointFormat('foreign', lambda sd: any(k.startswith('encoder.stages.') for k in sd), ('encoder.',),
+                           ((r'^stages\.', 'blocks.'),) + OFFICIAL_RENAMES)
+    table = (row,) + FORMAT_TABLE
+    assert detect_format(foreign) == 'official' and detect_format(foreign, table) == 'foreign'
+    assert detect_format(ours, table) == 'official'  # earlier rows that do not accept a file leave it to later ones
+    name, got = to_eva_mm_names(foreign, table=table)
+    assert name == 'foreign'
+    _assert_equal_dicts(got, ours)
+    with pytest.raises(ValueError, match=r"'nope'.*known formats: detectron2, mmpretrain"):
+        format_named('nope')

@@ -13,7 +13,7 @@ from mmengine.logging import HistoryBuffer
 from mmengine.model import BaseModel
 from mmengine.runner import CheckpointLoader, Runner
 
-from eva_mm.compat.checkpoint import UnsafeCheckpointError, safe_load
+from eva_mm.checkpoint.reader import UnsafeCheckpointError, safe_load
 
 
 class TinyModel(BaseModel):

@@ -4,7 +4,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.registry import MODELS
 
-from eva_mm.models.necks import LN2d, SimpleFPN, rescale_branch
+from eva_mm.layers import LN2d
+from eva_mm.models.necks import SimpleFPN, rescale_branch
 
 
 def test_vitdet_pyramid_shapes_and_strides():

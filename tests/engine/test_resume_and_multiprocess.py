@@ -16,8 +16,8 @@ import time
 import pytest
 import torch
 
+from eva_mm.checkpoint.reader import safe_load
 from eva_mm.compat.atomic_save import atomic_write, latest_complete_checkpoint
-from eva_mm.compat.checkpoint import safe_load
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(osp.dirname(HERE))

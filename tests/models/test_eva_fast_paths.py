@@ -9,9 +9,9 @@ import pytest
 import torch
 
 import eva_mm  # noqa: F401
-from eva_mm.models.layers import EVAAttention, apply_rope, apply_rope_complex, build_rope_2d, rope_rotation
-from eva_mm.models.layers.qkv_rope import split_rotate_qkv
-from eva_mm.models.layers.swiglu_gate import swiglu_gate, swiglu_gate_reference
+from eva_mm.layers import EVAAttention, apply_rope, apply_rope_complex, build_rope_2d, rope_rotation
+from eva_mm.layers.qkv_rope import split_rotate_qkv
+from eva_mm.layers.swiglu_gate import swiglu_gate, swiglu_gate_reference
 
 
 def _qkv_views(b: int, n: int, heads: int, d: int, dtype: torch.dtype):

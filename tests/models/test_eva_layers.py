@@ -6,8 +6,7 @@ import torch
 import torch.nn.functional as F
 
 import eva_mm  # noqa: F401
-from eva_mm.models.backbones import EVA
-from eva_mm.models.layers import (
+from eva_mm.layers import (
     apply_rope,
     build_rope_2d,
     get_rel_pos,
@@ -16,6 +15,7 @@ from eva_mm.models.layers import (
     window_partition,
     window_unpartition,
 )
+from eva_mm.models.backbones import EVA
 
 TINY = dict(embed_dims=32, depth=4, num_heads=2, mlp_hidden=64)
 TINY_GELU = dict(TINY, mlp_type='gelu', use_rope=False)

@@ -9,7 +9,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import MODELS
 
-from eva_mm.checkpoint.loading import load_pretrained, read_checkpoint
+from eva_mm.checkpoint import read_checkpoint
+from eva_mm.checkpoint.loading import load_pretrained
 
 # `mmpretrain::` config bases import pkg_resources, which warns on setuptools >= 81 (a stack issue).
 pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),

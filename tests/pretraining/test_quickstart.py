@@ -5,7 +5,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from eva_mm.checkpoint.loading import read_checkpoint
+from eva_mm.checkpoint import read_checkpoint
 
 # `mmpretrain::` config bases import pkg_resources, which warns on setuptools >= 81 (a stack issue).
 pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),

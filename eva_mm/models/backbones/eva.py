@@ -15,12 +15,13 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from eva_mm.checkpoint.loading import load_pretrained
+from eva_mm.layers.block import EVABlock
+from eva_mm.layers.patch_embed import PatchEmbed
+from eva_mm.layers.pos_embed import resample_grid_embed
+from eva_mm.layers.rope import build_rope_2d
 from eva_mm.registry import MODELS
 
-from ..layers.block import EVABlock
-from ..layers.patch_embed import PatchEmbed
-from ..layers.pos_embed import resample_grid_embed
-from ..layers.rope import build_rope_2d
 from .arch_zoo import resolve_arch
 
 __all__ = ['EVA']
@@ -201,7 +202,6 @@ class EVA(BaseModule):
         """Load ``init_cfg=dict(type='Pretrained', checkpoint=...)`` through the converter, else mmengine init."""
         cfg = self.init_cfg[0] if isinstance(self.init_cfg, list) and len(self.init_cfg) == 1 else self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            from eva_mm.checkpoint.loading import load_pretrained  # deferred: eva_mm.checkpoint imports the layers
             load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'), map_location=cfg.get('map_location',
                                                                                                     'cpu'))
             self._is_init = True

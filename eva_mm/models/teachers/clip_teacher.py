@@ -17,14 +17,13 @@ algorithm, so its weights are never saved in the student's checkpoints.
 """
 from __future__ import annotations
 
-import os.path as osp
-import warnings
-import zipfile
 from typing import Any, Dict, Mapping, Optional
 
 import torch
 from torch import nn
 
+from eva_mm.checkpoint import read_state_dict, unwrap_checkpoint
+from eva_mm.checkpoint.loading import load_pretrained
 from eva_mm.registry import MODELS
 
 from ..backbones.eva import EVA
@@ -39,24 +38,8 @@ OPENAI_CLIP_ARCHS: Dict[str, Dict[str, int]] = {
 
 
 def _read_state_dict(path: str) -> Dict[str, torch.Tensor]:
-    """Tensors of a checkpoint path or URL, read with ``weights_only`` semantics.
-
-    OpenAI's own ``ViT-L-14.pt`` is a TorchScript archive; those are read with ``torch.jit.load`` (TorchScript,
-    not pickle) and their ``state_dict()`` is taken.
-    """
-    from eva_mm.checkpoint import unwrap_checkpoint
-    from eva_mm.checkpoint.loading import read_checkpoint
-    from eva_mm.compat.checkpoint import download_to_cache
-    if path.startswith(('http://', 'https://')):
-        path = download_to_cache(path)  # local copy first: a TorchScript archive is not a pickle
-    if osp.isfile(path) and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            is_script = any(n.endswith('constants.pkl') for n in zf.namelist())
-        if is_script:
-            with warnings.catch_warnings():  # TorchScript is deprecated, but it is the format OpenAI released
-                warnings.filterwarnings('ignore', message='.*torch.jit.load.* is deprecated', category=FutureWarning)
-                return dict(torch.jit.load(path, map_location='cpu').state_dict())
-    return unwrap_checkpoint(read_checkpoint(path, 'cpu'), use_ema=False)
+    """Tensors of a checkpoint path or URL (OpenAI's TorchScript archives included), unwrapped, non-EMA."""
+    return unwrap_checkpoint(read_state_dict(path), use_ema=False)
 
 
 def _without_prefix(sd: Mapping[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
@@ -96,7 +79,6 @@ class _EVACLIPVisionTower(nn.Module):
         return self.head(tokens[:, 1:])
 
     def load(self, sd: Mapping[str, torch.Tensor]) -> None:
-        from eva_mm.checkpoint.loading import load_pretrained
         head = {}
         for prefix in ('visual.head.proj.', 'visual.head.', 'head.'):  # open_clip timm tower, EVA-CLIP, bare
             head = {k: v for k, v in _without_prefix(sd, prefix).items() if k in ('weight', 'bias')}

@@ -1,7 +1,12 @@
-"""Building blocks of the EVA backbones: one concept per module, pure shape-documented helpers."""
+"""Building blocks of the EVA models: one concept per module, pure shape-documented torch helpers.
+
+The lowest eva_mm layer above `compat`: it imports torch, timm's `DropPath` and the registry (for `LN2d`, which
+configs name as a norm type), never `eva_mm.checkpoint` or `eva_mm.models`.
+"""
 from .attention import EVAAttention, set_fused_attn, use_fused_attn
 from .block import EVABlock
 from .mlp import Mlp, SwiGLU
+from .norm import LN2d
 from .patch_embed import PatchEmbed
 from .pos_embed import resample_abs_pos_embed, resample_grid_embed
 from .qkv_rope import split_rotate_qkv
@@ -10,7 +15,7 @@ from .rope import apply_rope, apply_rope_complex, build_rope_2d, rope_frequencie
 from .swiglu_gate import swiglu_gate, swiglu_gate_reference
 from .window import window_partition, window_unpartition
 
-__all__ = ['EVAAttention', 'EVABlock', 'Mlp', 'PatchEmbed', 'SwiGLU', 'apply_rope', 'apply_rope_complex',
+__all__ = ['EVAAttention', 'EVABlock', 'LN2d', 'Mlp', 'PatchEmbed', 'SwiGLU', 'apply_rope', 'apply_rope_complex',
            'build_rope_2d', 'decomposed_rel_pos_bias', 'get_rel_pos', 'resample_abs_pos_embed', 'resample_grid_embed',
            'resize_rel_pos', 'rope_frequencies', 'rope_rotation', 'set_fused_attn', 'split_rotate_qkv', 'swiglu_gate',
            'swiglu_gate_reference', 'use_fused_attn', 'window_partition', 'window_unpartition']
