@@ -4,7 +4,7 @@
 # of 16, global blocks 3, 7, ..., 39, rel-pos, frozen patch embedding, drop path 0.6, layer decay 0.9), batch 64,
 # 75,001 iterations with x0.1 at 70k and 75k, warmup 250, lr 2e-4 as written in the official config (10x COCO);
 # repeat-factor sampling (t = 0.001), federated sigmoid CE (freq^0.5 weights), 1203 classes; at 1536 the test
-# keeps 1000 detections per image above score 0.001 (mmdet's LVISMetric scores the top 300, the LVIS default).
+# keeps 1000 detections per image above score 0.001, and the LVIS evaluation scores all 1000 (max_dets below).
 _base_ = [
     '../_base_/models/cascade-mask-rcnn_eva-vitdet_fed-loss.py',
     '../_base_/datasets/lvis_v1_instance_lsj.py',
@@ -59,3 +59,7 @@ param_scheduler = [
 auto_scale_lr = dict(enable=False, base_batch_size=batch_size)
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=5000, max_keep_ckpts=3))
 log_processor = dict(by_epoch=False)
+# The official evaluation scores all 1,000 kept detections per image (detectron2's
+# LVISEvaluator(max_dets_per_image=1000)); the LVIS default would score 300.
+val_evaluator = dict(max_dets=1000)
+test_evaluator = val_evaluator

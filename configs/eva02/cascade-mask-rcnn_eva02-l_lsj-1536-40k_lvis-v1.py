@@ -1,8 +1,7 @@
 # EVA-02-L ViTDet Cascade Mask R-CNN, LVIS v1 system level without O365 (paper: 60.1 box / 53.5 mask AP).
 # Numbers: eva.md Sec. 4.3 row "L LVIS sys": as the L LVIS baseline at 1536 LSJ with windows of 32 and global
 # blocks 2, 5, ..., 23 (every 3rd, 8). Testing at 1536 keeps up to 1000 detections per image with score threshold
-# 0.001 (the EVA LVIS protocol at 1536, eva.md Sec. 4.2); mmdet's LVISMetric scores the top 300 of them
-# (the LVIS API default).
+# 0.001 (the EVA LVIS protocol at 1536, eva.md Sec. 4.2), and the LVIS evaluation scores all 1000 (max_dets below).
 _base_ = ['./cascade-mask-rcnn_eva02-l_lsj-1024-40k_lvis-v1.py']
 
 image_size = (1536, 1536)
@@ -29,3 +28,7 @@ test_pipeline = [
 train_dataloader = dict(batch_size=1, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# The official evaluation scores all 1,000 kept detections per image (detectron2's
+# LVISEvaluator(max_dets_per_image=1000)); the LVIS default would score 300.
+val_evaluator = dict(max_dets=1000)
+test_evaluator = val_evaluator

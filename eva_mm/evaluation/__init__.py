@@ -1,1 +1,5 @@
-"""See the package docstring of eva_mm."""
+"""Evaluation: mmdet's LVIS / COCO metrics with the recipes' LVIS `max_dets` and a faster exact evaluator."""
+from .fast_eval import coco_eval_fields, limit_dets_per_image, lvis_eval_fields
+from .metrics import EVACocoMetric, EVALVISMetric
+
+__all__ = ['EVACocoMetric', 'EVALVISMetric', 'coco_eval_fields', 'limit_dets_per_image', 'lvis_eval_fields']

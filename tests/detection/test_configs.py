@@ -121,7 +121,9 @@ def test_recipe_values(name):
     if data == 'lvis':
         assert cfg.train_dataloader.sampler == dict(type='RepeatFactorSampler', repeat_thr=0.001)
         assert cfg.train_dataloader.dataset.type == 'LVISV1Dataset'
-        assert cfg.val_evaluator.type == 'LVISMetric'
+        assert cfg.val_evaluator.type == cfg.test_evaluator.type == 'EVALVISMetric'
+        # the official evaluation scores every kept detection: 1000 at 1536 (EVA-01, EVA-02-L), else 300
+        assert cfg.val_evaluator.max_dets == cfg.test_evaluator.max_dets == max_dets
         assert rh.bbox_head[0].loss_cls.num_fed_classes == 50 and rh.bbox_head[0].loss_cls.freq_power == 0.5
 
 

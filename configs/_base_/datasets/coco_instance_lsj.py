@@ -27,3 +27,6 @@ train_dataloader = dict(batch_size=2, num_workers=4, sampler=dict(_delete_=True,
                         batch_sampler=None, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# mmdet's CocoMetric through faster-coco-eval (the same AP fields as pycocotools; backend='exact' runs pycocotools).
+val_evaluator = dict(type='EVACocoMetric', backend='faster')
+test_evaluator = val_evaluator

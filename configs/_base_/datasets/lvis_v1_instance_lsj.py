@@ -13,6 +13,8 @@ train_dataloader = dict(
 val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, ann_file='annotations/lvis_v1_val.json',
                                    data_prefix=dict(img='')))
 test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='LVISMetric', ann_file=data_root + 'annotations/lvis_v1_val.json',
-                     metric=['bbox', 'segm'])
+# mmdet's LVISMetric plus max_dets (LVIS default 300; the 1,000-detection protocols set 1000) and the
+# faster-coco-eval backend (same AP fields as lvis 0.5.3; backend='exact' runs lvis itself).
+val_evaluator = dict(_delete_=True, type='EVALVISMetric', ann_file=data_root + 'annotations/lvis_v1_val.json',
+                     metric=['bbox', 'segm'], max_dets=300, backend='faster')
 test_evaluator = val_evaluator
