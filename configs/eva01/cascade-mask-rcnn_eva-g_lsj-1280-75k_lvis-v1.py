@@ -18,6 +18,9 @@ model = dict(
     data_preprocessor=dict(batch_augments=[dict(type='BatchFixedSizePad', size=train_size, pad_mask=True)]),
     backbone=dict(arch='eva-g', img_size=1280, window_size=16, global_attn_indexes=tuple(range(3, 40, 4)),
                   use_rel_pos=True, freeze_patch_embed=True, with_cp=True, drop_path_rate=0.6,
+                  # the 1536 test reads the 1280 rel-pos tables through BEiT's geometric fit, as the official
+                  # cascade_mask_rcnn_vitdet_eva_1536.py (interp_type="beit"); at 1280 nothing is resized
+                  rel_pos_interp='beit',
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/eva_o365.pth')),
     neck=dict(backbone_channel=1408),
     test_cfg=dict(rcnn=dict(score_thr=0.001, max_per_img=1000, nms=dict(min_score=0.001, class_agnostic=True))))

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .qkv_rope import split_rotate_qkv
-from .rel_pos import decomposed_rel_pos_bias
+from .rel_pos import REL_POS_INTERPS, decomposed_rel_pos_bias
 from .rope import apply_rope, rope_rotation, rope_with_prefix
 
 __all__ = ['EVAAttention', 'set_fused_attn', 'use_fused_attn', 'QKV_BIAS_MODES']
@@ -45,6 +45,8 @@ class EVAAttention(nn.Module):
             ``'qkv'``: full bias (EVA-L); ``'none'``.
         rel_pos_grid: Grid ``(H, W)`` of the decomposed relative-position tables (``2H - 1`` and ``2W - 1`` rows,
             zero-initialised); ``None`` disables the bias.
+        rel_pos_interp: How the tables are resized for another grid: ``'linear'`` or ``'beit'`` (EVA-01's
+            1536-px test of 1280-px tables).
         inner_norm: LayerNorm on the attention output before the projection (EVA-CLIP ``inner_attn_ln``).
         norm_eps: Epsilon of ``inner_norm``.
         attn_drop: Dropout on attention probabilities (training only).
@@ -57,6 +59,7 @@ class EVAAttention(nn.Module):
         num_heads: int,
         qkv_bias: str = 'qv',
         rel_pos_grid: Optional[Tuple[int, int]] = None,
+        rel_pos_interp: str = 'linear',
         inner_norm: bool = False,
         norm_eps: float = 1e-6,
         attn_drop: float = 0.,
@@ -78,6 +81,9 @@ class EVAAttention(nn.Module):
         else:
             self.q_bias = self.v_bias = None
         self.rel_pos_grid = tuple(rel_pos_grid) if rel_pos_grid is not None else None
+        if rel_pos_interp not in REL_POS_INTERPS:
+            raise ValueError(f'rel_pos_interp must be one of {REL_POS_INTERPS}, got {rel_pos_interp!r}')
+        self.rel_pos_interp = rel_pos_interp
         if self.rel_pos_grid is not None:
             self.rel_pos_h = nn.Parameter(torch.zeros(2 * self.rel_pos_grid[0] - 1, self.head_dim))
             self.rel_pos_w = nn.Parameter(torch.zeros(2 * self.rel_pos_grid[1] - 1, self.head_dim))
@@ -126,7 +132,7 @@ class EVAAttention(nn.Module):
             if num_prefix:
                 raise ValueError('relative position bias needs a token grid without prefix (cls) tokens')
             # With RoPE on too the bias reads the rotated queries; no released EVA model combines the two.
-            bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw, hw)
+            bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw, hw, self.rel_pos_interp)
         drop = self.attn_drop if self.training else 0.
         if fused:
             x = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=drop)

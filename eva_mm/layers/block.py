@@ -30,6 +30,7 @@ class EVABlock(nn.Module):
         attn_inner_norm: LayerNorm on the attention output (EVA-CLIP towers).
         window_size: Window side in tokens, 0 for global attention.
         rel_pos_grid: Grid of the decomposed rel-pos tables (the window, or the global grid), ``None`` for none.
+        rel_pos_interp: How those tables are resized for another grid (``'linear'`` or ``'beit'``).
         norm_eps: LayerNorm epsilon.
         drop_path: Stochastic depth rate of both branches.
         drop: Dropout inside the MLP and after the attention projection.
@@ -47,6 +48,7 @@ class EVABlock(nn.Module):
         attn_inner_norm: bool = False,
         window_size: int = 0,
         rel_pos_grid: Optional[Tuple[int, int]] = None,
+        rel_pos_interp: str = 'linear',
         norm_eps: float = 1e-6,
         drop_path: float = 0.,
         drop: float = 0.,
@@ -56,6 +58,7 @@ class EVABlock(nn.Module):
         self.window_size = window_size
         self.norm1 = nn.LayerNorm(dim, eps=norm_eps)
         self.attn = EVAAttention(dim, num_heads, qkv_bias=qkv_bias, rel_pos_grid=rel_pos_grid,
+                                 rel_pos_interp=rel_pos_interp,
                                  inner_norm=attn_inner_norm, norm_eps=norm_eps, attn_drop=attn_drop, proj_drop=drop)
         self.norm2 = nn.LayerNorm(dim, eps=norm_eps)
         if mlp_type == 'gelu':

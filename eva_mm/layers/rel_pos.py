@@ -9,37 +9,48 @@ from typing import Tuple
 import torch
 import torch.nn.functional as F
 
-__all__ = ['resize_rel_pos', 'get_rel_pos', 'decomposed_rel_pos_bias']
+from .rel_pos_beit import resize_rel_pos_beit
+
+__all__ = ['REL_POS_INTERPS', 'resize_rel_pos', 'get_rel_pos', 'decomposed_rel_pos_bias']
+
+#: How a table is resampled to another size: detectron2's linear rule, or EVA-01's BEiT geometric fit.
+REL_POS_INTERPS = ('linear', 'beit')
 
 
-def resize_rel_pos(table: torch.Tensor, length: int) -> torch.Tensor:
-    """Linearly resample a relative-position table to ``length`` rows (detectron2's rule, used on load and run).
+def resize_rel_pos(table: torch.Tensor, length: int, interp: str = 'linear') -> torch.Tensor:
+    """Resample a relative-position table to ``length`` rows (used on load and run).
 
     Args:
         table: ``[L, C]`` table.
         length: Target number of relative distances, ``2 * size - 1``.
+        interp: ``'linear'`` (detectron2's rule) or ``'beit'`` (EVA-01's geometric cubic fit, `rel_pos_beit`).
 
     Returns:
         ``[length, C]`` table in the input dtype.
     """
+    if interp not in REL_POS_INTERPS:
+        raise ValueError(f'rel-pos interpolation must be one of {REL_POS_INTERPS}, got {interp!r}')
     if table.shape[0] == length:
         return table
+    if interp == 'beit':
+        return resize_rel_pos_beit(table, length)
     resized = F.interpolate(table.float().t().unsqueeze(0), size=length, mode='linear')
     return resized.squeeze(0).t().to(table.dtype)
 
 
-def get_rel_pos(q_size: int, k_size: int, table: torch.Tensor) -> torch.Tensor:
+def get_rel_pos(q_size: int, k_size: int, table: torch.Tensor, interp: str = 'linear') -> torch.Tensor:
     """Relative-position embeddings for every (query, key) pair along one axis.
 
     Args:
         q_size: Query length along the axis.
         k_size: Key length along the axis.
         table: ``[L, C]`` learned table; resized when ``L != 2 * max(q_size, k_size) - 1``.
+        interp: how it is resized (:func:`resize_rel_pos`).
 
     Returns:
         ``[q_size, k_size, C]``.
     """
-    table = resize_rel_pos(table, 2 * max(q_size, k_size) - 1)
+    table = resize_rel_pos(table, 2 * max(q_size, k_size) - 1, interp)
     # Coordinates are scaled to the longer axis so different q/k lengths share one table (detectron2 convention).
     q_coords = torch.arange(q_size, device=table.device)[:, None] * max(k_size / q_size, 1.0)
     k_coords = torch.arange(k_size, device=table.device)[None, :] * max(q_size / k_size, 1.0)
@@ -53,6 +64,7 @@ def decomposed_rel_pos_bias(
     rel_pos_w: torch.Tensor,
     q_hw: Tuple[int, int],
     k_hw: Tuple[int, int],
+    interp: str = 'linear',
 ) -> torch.Tensor:
     """Additive attention bias of decomposed relative positions.
 
@@ -61,13 +73,14 @@ def decomposed_rel_pos_bias(
         rel_pos_h, rel_pos_w: ``[Lh, C]`` and ``[Lw, C]`` tables.
         q_hw: Query grid ``(qh, qw)``.
         k_hw: Key grid ``(kh, kw)``.
+        interp: how tables of another size are resized (:func:`resize_rel_pos`).
 
     Returns:
         ``[B, heads, qh * qw, kh * kw]`` bias in the dtype of ``q``.
     """
     (qh, qw), (kh, kw) = q_hw, k_hw
-    r_h = get_rel_pos(qh, kh, rel_pos_h).to(q.dtype)  # [qh, kh, C]
-    r_w = get_rel_pos(qw, kw, rel_pos_w).to(q.dtype)  # [qw, kw, C]
+    r_h = get_rel_pos(qh, kh, rel_pos_h, interp).to(q.dtype)  # [qh, kh, C]
+    r_w = get_rel_pos(qw, kw, rel_pos_w, interp).to(q.dtype)  # [qw, kw, C]
     q_grid = q.unflatten(2, (qh, qw))  # [B, heads, qh, qw, C]
     bias_h = torch.einsum('bnhwc,hkc->bnhwk', q_grid, r_h)
     bias_w = torch.einsum('bnhwc,wkc->bnhwk', q_grid, r_w)

@@ -58,6 +58,8 @@ class EVA(BaseModule):
         global_attn_indexes: Blocks that stay global when ``window_size > 0``.
         use_rel_pos: Decomposed relative-position bias in every block (zero-initialised; table of the window,
             or of ``img_size // patch_size`` in global blocks).
+        rel_pos_interp: How those tables are resized at run time for another grid: ``'linear'`` (detectron2) or
+            ``'beit'`` (EVA-01's geometric cubic fit, set by its 1536-px test of 1280-px tables).
         use_rope: Override the arch's RoPE setting (``None`` keeps it).
         drop_rate: Dropout after position embedding, in MLPs and after attention projections.
         attn_drop_rate: Dropout on attention probabilities.
@@ -85,6 +87,7 @@ class EVA(BaseModule):
         window_size: int = 0,
         global_attn_indexes: Sequence[int] = (),
         use_rel_pos: bool = False,
+        rel_pos_interp: str = 'linear',
         use_rope: Optional[bool] = None,
         drop_rate: float = 0.,
         attn_drop_rate: float = 0.,
@@ -135,8 +138,8 @@ class EVA(BaseModule):
             blocks.append(EVABlock(
                 self.embed_dims, self.num_heads, s['mlp_hidden'], mlp_type=s['mlp_type'], sub_ln=s['sub_ln'],
                 qkv_bias=s['qkv_bias'], attn_inner_norm=s['attn_inner_norm'], window_size=win,
-                rel_pos_grid=rel_grid, norm_eps=s['norm_eps'], drop_path=dpr[i], drop=drop_rate,
-                attn_drop=attn_drop_rate))
+                rel_pos_grid=rel_grid, rel_pos_interp=rel_pos_interp, norm_eps=s['norm_eps'], drop_path=dpr[i],
+                drop=drop_rate, attn_drop=attn_drop_rate))
         self.blocks = nn.ModuleList(blocks)
         self.norm = nn.LayerNorm(self.embed_dims, eps=s['norm_eps']) if final_norm else None
         self._rope_cache: Dict[tuple, Rope] = {}
