@@ -50,7 +50,7 @@ def safe_load(source: Union[str, os.PathLike, IO[bytes]], map_location: MapLocat
         raise UnsafeCheckpointError(
             f'Refusing to load checkpoint {_describe(source)!r}: it contains the pickled global `{culprit}`, which '
             f'is neither a tensor, a container nor one of the mmengine checkpoint types eva_mm allows '
-            f'(HistoryBuffer, NumPy arrays/scalars). Unpickling it could run code from the file. If you trust the '
+            f'(HistoryBuffer, NumPy arrays/scalars, argparse.Namespace). Unpickling it could run code from the file. If you trust the '
             f'file, load it in a separate process and re-save only its tensors (its state_dict).') from None
 
 

@@ -5,6 +5,7 @@ refuses the message hub (`HistoryBuffer`, NumPy arrays and scalars) that every R
 fails. Rather than turning `weights_only` off, eva_mm's reader (`eva_mm.checkpoint.reader`) loads with exactly
 these extra globals allowed; anything else (a pickled callable) is still refused before it can run.
 """
+import argparse
 import inspect
 import pickle
 from typing import Any, List, Tuple, Union
@@ -50,6 +51,8 @@ def mmengine_safe_globals() -> List[Union[Any, Tuple[Any, str]]]:
 
     Measured on Runner checkpoints (message hub, EMA, best-checkpoint, AMP, parameter schedulers): HistoryBuffer,
     its statistic methods, NumPy arrays, dtypes and scalars. Containers, `OrderedDict` and `Counter` (the
-    milestones of `MultiStepLR`) are allowed by torch itself.
+    milestones of `MultiStepLR`) are allowed by torch itself. `argparse.Namespace` is the `args` entry of the
+    official EVA / EVA-02 `save_model()` files (`{'model', 'optimizer', 'epoch', 'scaler', 'args'}`): plain data,
+    rebuilt as an empty object whose attributes are then set; the values it holds pass the same allow-list.
     """
-    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'), *_numpy_globals()]
+    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'), argparse.Namespace, *_numpy_globals()]

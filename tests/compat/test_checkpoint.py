@@ -179,3 +179,22 @@ def test_http_checkpoints_are_cached_and_loaded_safely(http_root, tmp_path, monk
     with pytest.raises(UnsafeCheckpointError, match='posix.system'):
         CheckpointLoader.load_checkpoint(f'{url}/evil.pth')
     assert not marker.exists()
+
+
+def test_official_save_model_file_loads_with_its_argparse_namespace(tmp_path):
+    """EVA / EVA-02's `save_model()` writes {'model', 'optimizer', 'epoch', 'scaler', 'args'}, args a Namespace."""
+    import argparse
+    path = tmp_path / 'checkpoint-best.pth'
+    args = argparse.Namespace(model='eva02_base_patch14_448', lr=3e-4, layer_decay=0.65, input_size=448,
+                              drop_path=0.1, resume='', sizes=[1, 2])
+    torch.save({'model': {'w': torch.ones(2)}, 'optimizer': {'state': {}, 'param_groups': [{'lr': 3e-4}]},
+                'epoch': 29, 'scaler': {'scale': 65536.0, 'growth_factor': 2.0}, 'args': args}, path)
+    loaded = safe_load(path)
+    assert isinstance(loaded['args'], argparse.Namespace) and vars(loaded['args']) == vars(args)
+    assert torch.equal(loaded['model']['w'], torch.ones(2)) and loaded['epoch'] == 29
+    # a Namespace is only plain data: what it holds passes the same allow-list
+    marker = tmp_path / 'pwned'
+    torch.save({'model': {}, 'args': argparse.Namespace(x=_Payload(str(marker)))}, tmp_path / 'evil.pth')
+    with pytest.raises(UnsafeCheckpointError, match='posix.system'):
+        safe_load(tmp_path / 'evil.pth')
+    assert not marker.exists()
