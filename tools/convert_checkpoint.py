@@ -36,7 +36,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='resample the position grid to img-size // patch size (default: keep the image size)')
     parser.add_argument('--keep-mask-token', action='store_true', help='keep mask_token (MIM)')
     parser.add_argument('--no-norm', action='store_true', help='drop the final norm')
-    parser.add_argument('--no-ema', action='store_true', help='use model weights even if model_ema is present')
+    ema = parser.add_mutually_exclusive_group()
+    ema.add_argument('--ema', action='store_true', help='read model_ema instead of model when the file has both')
+    ema.add_argument('--no-ema', action='store_true', help='read model (the default, as the official evaluation)')
     return parser.parse_args(argv)
 
 
@@ -45,10 +47,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     print(f'reading {args.src}')
     ckpt = read_checkpoint(args.src)
-    fmt = detect_format(unwrap_checkpoint(ckpt, use_ema=not args.no_ema))
+    fmt = detect_format(unwrap_checkpoint(ckpt, use_ema=args.ema))
     print(f'detected format: {fmt}')
     state_dict = convert(ckpt, patch_size=args.patch_size, keep_mask_token=args.keep_mask_token,
-                         keep_norm=not args.no_norm, use_ema=not args.no_ema)
+                         keep_norm=not args.no_norm, use_ema=args.ema)
     if args.img_size is not None:
         patch = state_dict['patch_embed.proj.weight'].shape[-1]
         # The result is in eva_mm keys already, so a second pass only resamples the position grid.

@@ -36,10 +36,11 @@ _DROP = re.compile(r'(^|\.)(rope|rope_win|rope_glb)\.|^lm_head\.|^head\.|^fc_nor
 _WRAPPERS = ('model', 'module', 'state_dict')
 
 
-def unwrap_checkpoint(ckpt: Mapping[str, Any], use_ema: bool = True) -> StateDict:
+def unwrap_checkpoint(ckpt: Mapping[str, Any], use_ema: bool = False) -> StateDict:
     """The tensor dict inside a checkpoint: ``model_ema`` (if ``use_ema``), ``model``, ``module`` or ``state_dict``.
 
-    Official EVA fine-tuned files carry both ``model`` and ``model_ema``; the reported numbers use EMA weights.
+    Official EVA fine-tuned files carry both ``model`` and ``model_ema``; like the official evaluation (which reads
+    ``model`` unless told to use EMA, e.g. ``--model_ema_eval``), ``model`` is read unless ``use_ema``.
     """
     wrappers = (('model_ema',) if use_ema else ()) + _WRAPPERS
     for key in wrappers:
@@ -94,7 +95,7 @@ def convert(
     keep_norm: bool = True,
     keep_cls_token: bool = True,
     qkv_bias: Optional[str] = None,
-    use_ema: bool = True,
+    use_ema: bool = False,
 ) -> StateDict:
     """Convert a checkpoint of any known format (see module docstring) to eva_mm backbone keys.
 
@@ -109,7 +110,7 @@ def convert(
         keep_cls_token: Keep ``cls_token``; dense backbones (ViTDet) run without it. ``pos_embed`` keeps its cls slot.
         qkv_bias: Target bias layout, ``'qv'`` (q_bias/v_bias) or ``'qkv'`` (``attn.qkv.bias``); ``None`` leaves
             the source layout.
-        use_ema: Prefer ``model_ema`` weights when the file has them.
+        use_ema: Read ``model_ema`` instead of ``model`` when the file has both (default: ``model``, as official).
 
     Returns:
         A new ``{name: tensor}`` dict with eva_mm backbone keys; tensors keep their dtype.

@@ -55,6 +55,7 @@ def load_pretrained(
     map_location: Any = 'cpu',
     strict: bool = False,
     logger: Optional[MMLogger] = None,
+    use_ema: bool = False,
 ) -> LoadReport:
     """Convert and load a checkpoint into an :class:`~eva_mm.models.backbones.EVA`.
 
@@ -66,6 +67,7 @@ def load_pretrained(
         map_location: Passed to the reader.
         strict: Raise ``RuntimeError`` with the report instead of logging it when anything does not match.
         logger: Where to log the report (default: the current mmengine logger).
+        use_ema: Read ``model_ema`` rather than ``model`` from a file that has both (official default: ``model``).
 
     Returns:
         The :class:`LoadReport`.
@@ -73,9 +75,9 @@ def load_pretrained(
     name = checkpoint if isinstance(checkpoint, str) else '<state dict>'
     raw = read_checkpoint(checkpoint, map_location) if isinstance(checkpoint, str) else checkpoint
     if prefix:
-        inner = unwrap_checkpoint(raw)
+        inner = unwrap_checkpoint(raw, use_ema=use_ema)
         raw = {k[len(prefix):]: v for k, v in inner.items() if k.startswith(prefix)}
-    fmt = detect_format(unwrap_checkpoint(raw))
+    fmt = detect_format(unwrap_checkpoint(raw, use_ema=use_ema))
     state_dict = convert(
         raw,
         patch_size=model.patch_size,
@@ -84,6 +86,7 @@ def load_pretrained(
         keep_norm=getattr(model, 'norm', None) is not None,
         keep_cls_token=getattr(model, 'cls_token', None) is not None,
         qkv_bias=model.arch_settings['qkv_bias'],
+        use_ema=use_ema,
     )
     model_sd = model.state_dict()
     _fit_rel_pos(state_dict, model_sd)

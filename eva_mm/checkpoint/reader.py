@@ -50,8 +50,9 @@ def safe_load(source: Union[str, os.PathLike, IO[bytes]], map_location: MapLocat
         raise UnsafeCheckpointError(
             f'Refusing to load checkpoint {_describe(source)!r}: it contains the pickled global `{culprit}`, which '
             f'is neither a tensor, a container nor one of the mmengine checkpoint types eva_mm allows '
-            f'(HistoryBuffer, NumPy arrays/scalars, argparse.Namespace). Unpickling it could run code from the file. If you trust the '
-            f'file, load it in a separate process and re-save only its tensors (its state_dict).') from None
+            f'(HistoryBuffer, NumPy arrays/scalars, argparse.Namespace). Unpickling it could run code from the '
+            f'file. If you trust the file, load it in a separate process and re-save only its tensors (its '
+            f'state_dict).') from None
 
 
 def download_to_cache(url: str, model_dir: Optional[str] = None, progress: bool = True) -> str:

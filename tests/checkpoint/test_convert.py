@@ -58,13 +58,15 @@ def test_official_eva02_split_layout_under_module() -> None:
     assert 'mask_token' in kept and not any('rope' in k or 'lm_head' in k for k in kept)
 
 
-def test_official_eva01_prefers_ema_and_drops_heads() -> None:
+def test_official_eva01_reads_model_unless_told_ema_and_drops_heads() -> None:
     ours = _ours(EVA01_LIKE)
     ft = {k: v for k, v in ours.items() if not k.startswith('norm.')}
     ckpt = {'model': {k: torch.zeros_like(v) for k, v in ft.items()}, 'model_ema': dict(ft),
             'optimizer': {}, 'epoch': 3}
     ckpt['model_ema'].update({'fc_norm.weight': torch.ones(32), 'head.weight': torch.randn(10, 32)})
-    _assert_equal_dicts(convert(ckpt), ft)
+    _assert_equal_dicts(convert(ckpt, use_ema=True), ft)
+    # the official default, as the official evaluation without --model_ema_eval: `model`
+    assert all((v == 0).all() for v in convert(ckpt).values())
     assert all((v == 0).all() for v in convert(ckpt, use_ema=False).values())
 
 

@@ -62,3 +62,21 @@ def test_rel_pos_tables_resized_on_load(tmp_path) -> None:
     assert report.source_format == 'detectron2' and not report.mismatched and not report.missing
     assert bigger.blocks[1].attn.rel_pos_h.shape == (11, 16)
     torch.testing.assert_close(bigger.blocks[1].attn.rel_pos_h[0], source.blocks[1].attn.rel_pos_h[0])
+
+
+def test_init_cfg_chooses_model_or_model_ema(tmp_path) -> None:
+    """A file with both `model` and `model_ema`: init_cfg reads `model` unless `use_ema=True`."""
+    from eva_mm.models.backbones import EVA
+    kw = dict(arch=dict(embed_dims=32, depth=1, num_heads=2, mlp_hidden=64), img_size=28, patch_size=14)
+    src = EVA(**kw).state_dict()
+    ckpt = {'model': {k: torch.zeros_like(v) for k, v in src.items()},
+            'model_ema': {k: torch.ones_like(v) for k, v in src.items()}, 'epoch': 1}
+    path = tmp_path / 'both.pth'
+    torch.save(ckpt, path)
+    for use_ema, value in ((None, 0.0), (False, 0.0), (True, 1.0)):
+        init = dict(type='Pretrained', checkpoint=str(path))
+        if use_ema is not None:
+            init['use_ema'] = use_ema
+        model = EVA(**kw, init_cfg=init)
+        model.init_weights()
+        assert all((p == value).all() for p in model.parameters()), use_ema

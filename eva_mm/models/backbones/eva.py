@@ -202,11 +202,12 @@ class EVA(BaseModule):
         return self
 
     def init_weights(self) -> None:
-        """Load ``init_cfg=dict(type='Pretrained', checkpoint=...)`` through the converter, else mmengine init."""
+        """Load ``init_cfg=dict(type='Pretrained', checkpoint=..., use_ema=False)`` through the converter, else
+        mmengine init; ``use_ema=True`` reads ``model_ema`` instead of ``model`` from files that have both."""
         cfg = self.init_cfg[0] if isinstance(self.init_cfg, list) and len(self.init_cfg) == 1 else self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'), map_location=cfg.get('map_location',
-                                                                                                    'cpu'))
+            load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
+                            map_location=cfg.get('map_location', 'cpu'), use_ema=bool(cfg.get('use_ema', False)))
             self._is_init = True
             return
         super().init_weights()
