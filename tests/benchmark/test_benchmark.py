@@ -185,3 +185,27 @@ def test_gpu_script_budget_skips_and_failures_are_recorded() -> None:
     results = gpu.run_jobs(jobs, budget_s=10.0)
     assert results['fails']['error'] == 'RuntimeError: compiler missing'
     assert 'budget' in results['too_long']['skipped']
+
+
+def test_test_section_end_to_end_smoke(tmp_path) -> None:
+    """`--bench test` at smoke size: the stage split adds up, the sequential soft-NMS (before) keeps the same
+    detections, and the post-processing protocols run soft- and hard NMS on the same input."""
+    out = tmp_path / 'bench.json'
+    cmd = [sys.executable, osp.join(ROOT, 'tools', 'benchmark.py'), '--bench', 'test', '--test-configs', SMOKE_CONFIG,
+           '--test-rois', '40', '--test-before', '--det-repeats', '1', '--repeats', '1', '--warmup', '0',
+           '--test-protocols', 'coco_eva02', 'lvis_eva02', '--test-sequential', '--test-devices', 'cpu',
+           '--out', str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'NMS+maskness' in proc.stdout and 'soft/hard' in proc.stdout
+    r = json.loads(out.read_text())['results']['test']
+    step = r['test_step'][0]
+    s = step['seconds']
+    parts = ('backbone', 'neck', 'rpn', 'roi_heads', 'nms', 'maskness', 'mask_paste', 'other')
+    assert sum(s[k] for k in parts) == pytest.approx(s['total'], rel=1e-6)
+    assert all(s[k] > 0 for k in ('backbone', 'rpn', 'roi_heads', 'nms', 'maskness', 'mask_paste'))
+    assert step['rois'] == 40 and step['sequential']['detections'] == s['detections'] > 0
+    post = r['postprocess']['cpu']
+    assert set(post) == {'coco_eva02', 'lvis_eva02'}
+    assert post['coco_eva02']['candidates'] == 80_000 and post['coco_eva02']['kept']['soft_nms'] == 100
+    assert post['lvis_eva02']['classes'] == 1203
