@@ -4,7 +4,7 @@
 # Objects365), LSJ 1280 for training and 1536 for testing, windows of 16 with global blocks 3, 7, ..., 39 (every
 # 4th), decomposed relative position bias (zero-init, learned), frozen patch embedding, activation checkpointing,
 # drop path 0.6, AdamW lr 2.5e-5 betas (0.9, 0.999) wd 0.1 on every parameter, layer decay 0.9, batch 64,
-# 45k iterations with x0.1 at 40k and 44,999, warmup 500 from 0.001, AMP; soft-NMS across classes.
+# 45k iterations with x0.1 at 40k and 44,999, warmup 500 from 0.001, AMP; soft-NMS per class, as the official fast_rcnn.py (boxes offset by class).
 _base_ = [
     '../_base_/models/cascade-mask-rcnn_eva-vitdet.py',
     '../_base_/datasets/coco_instance_lsj.py',
@@ -22,9 +22,7 @@ model = dict(
                   # cascade_mask_rcnn_vitdet_eva_1536.py (interp_type="beit"); at 1280 nothing is resized
                   rel_pos_interp='beit',
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/eva_o365.pth')),
-    neck=dict(backbone_channel=1408),
-    # EVA-01 runs soft-NMS over all classes at once (EVA-02 added class_wise=True).
-    test_cfg=dict(rcnn=dict(nms=dict(class_agnostic=True))))
+    neck=dict(backbone_channel=1408))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),

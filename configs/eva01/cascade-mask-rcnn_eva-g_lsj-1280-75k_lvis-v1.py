@@ -23,7 +23,7 @@ model = dict(
                   rel_pos_interp='beit',
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/eva_o365.pth')),
     neck=dict(backbone_channel=1408),
-    test_cfg=dict(rcnn=dict(score_thr=0.001, max_per_img=1000, nms=dict(min_score=0.001, class_agnostic=True))))
+    test_cfg=dict(rcnn=dict(score_thr=0.001, max_per_img=1000, nms=dict(min_score=0.001))))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),

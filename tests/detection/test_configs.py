@@ -106,10 +106,11 @@ def test_recipe_values(name):
     assert [h.bbox_coder.target_stds for h in rh.bbox_head] == [
         [0.1, 0.1, 0.2, 0.2], [0.05, 0.05, 0.1, 0.1], [0.033, 0.033, 0.067, 0.067]]
     assert cfg.model.rpn_head.num_convs == 2
-    # Test protocol: linear soft-NMS at 0.6, across classes for EVA-01, class-wise for EVA-02; maskness 0.5.
+    # Test protocol: linear soft-NMS at 0.6, class-wise, decayed scores kept down to 1e-3 (EVA-01 and EVA-02
+    # det/detectron2/modeling/roi_heads/fast_rcnn.py); maskness 0.5.
     rcnn = cfg.model.test_cfg.rcnn
-    assert (rcnn.nms.type, rcnn.nms.method, rcnn.nms.iou_threshold, rcnn.nms.class_agnostic) == \
-        ('soft_nms', 'linear', 0.6, eva01)
+    assert (rcnn.nms.type, rcnn.nms.method, rcnn.nms.iou_threshold, rcnn.nms.class_agnostic, rcnn.nms.min_score) == \
+        ('soft_nms', 'linear', 0.6, False, 1e-3)
     if data == 'lvis' and test == 1536:
         max_dets, score_thr = 1000, 0.001
     assert (rcnn.max_per_img, rcnn.score_thr) == (max_dets, score_thr)

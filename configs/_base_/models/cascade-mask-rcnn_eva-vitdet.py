@@ -36,6 +36,10 @@ model = dict(
                                                      target_stds=stds)) for stds in cascade_stds],
         mask_head=dict(type='MasknessFCNMaskHead', norm_cfg=norm_cfg, num_classes=80)),
     test_cfg=dict(
+        # Soft-NMS per class (EVA-01 offsets boxes by class before mmcv's soft_nms, EVA-02 sets class_wise=True;
+        # det/detectron2/modeling/roi_heads/fast_rcnn.py of both), dropping decayed scores below the 1e-3 that
+        # both hard-code. The official code returns every survivor and COCOeval keeps 100 per class and image;
+        # max_per_img=100 caps per image instead (docs/evaluation.md: max_per_img=-1 matches exactly).
         rcnn=dict(score_thr=0.0, max_per_img=100, mask_thr_binary=0.5, maskness_thr=0.5,
-                  nms=dict(type='soft_nms', iou_threshold=0.6, min_score=0.0, method='linear',
+                  nms=dict(type='soft_nms', iou_threshold=0.6, min_score=1e-3, method='linear',
                            class_agnostic=False))))

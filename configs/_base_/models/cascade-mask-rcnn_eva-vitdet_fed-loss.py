@@ -16,4 +16,4 @@ model = dict(
         bbox_head=[dict(stage_head, bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0., 0., 0., 0.],
                                                      target_stds=stds)) for stds in cascade_stds],
         mask_head=dict(num_classes=num_classes)),
-    test_cfg=dict(rcnn=dict(score_thr=0.02, max_per_img=300, nms=dict(min_score=0.02))))
+    test_cfg=dict(rcnn=dict(score_thr=0.02, max_per_img=300)))
