@@ -17,7 +17,7 @@ from eva_mm.layers.rel_pos import resize_rel_pos
 from .convert import convert, detect_format, unwrap_checkpoint
 from .reader import read_checkpoint
 
-__all__ = ['LoadReport', 'load_pretrained']
+__all__ = ['LoadReport', 'fit_rel_pos', 'load_pretrained']
 
 
 class LoadReport(NamedTuple):
@@ -40,7 +40,7 @@ class LoadReport(NamedTuple):
         return '\n'.join(lines)
 
 
-def _fit_rel_pos(state_dict: Dict[str, torch.Tensor], model_sd: Dict[str, torch.Tensor]) -> None:
+def fit_rel_pos(state_dict: Dict[str, torch.Tensor], model_sd: Dict[str, torch.Tensor]) -> None:
     """Resize decomposed rel-pos tables to the model's (e.g. a 1280 table into a 1024 model), as ViTDet does."""
     for k, v in state_dict.items():
         if k.endswith(('rel_pos_h', 'rel_pos_w')) and k in model_sd and v.shape != model_sd[k].shape \
@@ -89,7 +89,7 @@ def load_pretrained(
         use_ema=use_ema,
     )
     model_sd = model.state_dict()
-    _fit_rel_pos(state_dict, model_sd)
+    fit_rel_pos(state_dict, model_sd)
     mismatched = [(k, tuple(v.shape), tuple(model_sd[k].shape)) for k, v in state_dict.items()
                   if k in model_sd and v.shape != model_sd[k].shape]
     loadable = {k: v for k, v in state_dict.items() if k in model_sd and v.shape == model_sd[k].shape}

@@ -10,6 +10,8 @@ from typing import Any
 
 from mmengine.config import Config, DictAction
 
+from .load_from_ema import add_checkpoint_select_hook
+
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Flags both tools take: --work-dir, --cfg-options, --launcher, --local_rank."""
@@ -67,6 +69,7 @@ def prepare_cpu_distributed(cfg: Config) -> None:
 def build_runner(cfg: Config) -> Any:
     """mmengine's `Runner`, or the runner named by `runner_type` (e.g. `FlexibleRunner`) from the registry."""
     prepare_cpu_distributed(cfg)
+    add_checkpoint_select_hook(cfg)
     if 'runner_type' in cfg:
         from mmengine.registry import RUNNERS
         return RUNNERS.build(cfg)
