@@ -5,6 +5,8 @@ write leaves a truncated `iter_N.pth`, and `--resume auto` then dies on it. We m
 go to a temporary file in the same folder, are flushed to disk, and only then renamed over the target, which
 POSIX guarantees to be all-or-nothing. `last_checkpoint` (written by `CheckpointHook` with a plain `open`) is
 checked on resume: if the file it names is missing, the newest complete checkpoint in the work dir is used.
+`mkstemp` creates its file with mode 0600; before the rename we give it the mode a plain `open` (and
+`torch.save`) would have given, 0666 less the umask, so colleagues sharing a work dir can read it.
 """
 import glob
 import os
@@ -15,6 +17,17 @@ from pathlib import Path
 from typing import Optional, Union
 
 from mmengine.logging import print_log
+
+
+def umask_mode(mode: int = 0o666) -> int:
+    """`mode` less the process umask: what `open(path, 'w')` would create."""
+    try:  # Linux shows the umask without changing it (os.umask would, briefly, for every thread)
+        with open('/proc/self/status') as f:
+            umask = next(int(line.split()[1], 8) for line in f if line.startswith('Umask:'))
+    except (OSError, StopIteration, ValueError):
+        umask = os.umask(0)
+        os.umask(umask)
+    return mode & ~umask
 
 
 def atomic_write(data: Union[bytes, str], path: Union[str, Path], encoding: str = 'utf-8') -> None:
@@ -28,6 +41,7 @@ def atomic_write(data: Union[bytes, str], path: Union[str, Path], encoding: str 
             f.write(data.encode(encoding) if isinstance(data, str) else data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):
