@@ -2,7 +2,8 @@
 from .arch_zoo import ARCH_ZOO, resolve_arch
 from .eva import EVA
 from .registration import claim_eva_name
+from .vit_adapter import EVAAdapter
 
 claim_eva_name(EVA)
 
-__all__ = ['ARCH_ZOO', 'EVA', 'resolve_arch']
+__all__ = ['ARCH_ZOO', 'EVA', 'EVAAdapter', 'resolve_arch']
