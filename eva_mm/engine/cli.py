@@ -11,6 +11,7 @@ from typing import Any
 from mmengine.config import Config, DictAction
 
 from .load_from_ema import add_checkpoint_select_hook
+from .rng_state import add_rng_state_hook
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +71,7 @@ def build_runner(cfg: Config) -> Any:
     """mmengine's `Runner`, or the runner named by `runner_type` (e.g. `FlexibleRunner`) from the registry."""
     prepare_cpu_distributed(cfg)
     add_checkpoint_select_hook(cfg)
+    add_rng_state_hook(cfg)
     if 'runner_type' in cfg:
         from mmengine.registry import RUNNERS
         return RUNNERS.build(cfg)
