@@ -11,6 +11,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 import eva_mm  # noqa: E402,F401  (fixes the stack and registers eva_mm before any config is read)
 from eva_mm.engine.cli import add_common_args, build_runner, load_config  # noqa: E402
+from eva_mm.engine.workdir import deferred_config_dump, protect  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -22,6 +23,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from CKPT, or with no value (or "auto") from the latest checkpoint in the '
                              'work dir')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='start a new run in a work dir that holds checkpoints, replacing them')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -45,8 +48,14 @@ def main(argv=None):
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
-    runner = build_runner(cfg)
-    runner.train()
+    lock = protect(cfg.work_dir, args.resume, args.overwrite)  # refuses before anything is written
+    try:
+        with deferred_config_dump():  # the work dir's config is replaced only once the new one has built
+            runner = build_runner(cfg)
+        runner.train()
+    finally:
+        if lock is not None:
+            lock.release()
     return runner
 
 

@@ -1,0 +1,78 @@
+"""Work dirs are protected: one live run, no silent overwrite, no write before the config has built, no stale .tmp."""
+import importlib.util
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from eva_mm.engine.workdir import WorkDirBusyError, WorkDirLock, check_work_dir, clean_stale_tmp, protect
+
+HERE = osp.dirname(osp.abspath(__file__))
+ROOT = osp.dirname(osp.dirname(HERE))
+CONFIG = osp.join(HERE, 'toy', 'toy_config.py')
+
+
+@pytest.fixture(scope='module')
+def train_main():
+    sys.path.insert(0, osp.join(HERE, 'toy'))
+    spec = importlib.util.spec_from_file_location('eva_mm_train_tool', osp.join(ROOT, 'tools', 'train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield lambda work_dir, *args: module.main([CONFIG, '--work-dir', str(work_dir), '--cfg-options',
+                                               'train_cfg.max_iters=5', *args])
+    sys.path.remove(osp.join(HERE, 'toy'))
+
+
+def _snapshot(work_dir):
+    return {name: open(osp.join(work_dir, name), 'rb').read() for name in sorted(os.listdir(work_dir))
+            if osp.isfile(osp.join(work_dir, name)) and not name.startswith('.')}
+
+
+def test_finished_work_dir_is_not_overwritten_and_bad_options_write_nothing(train_main, tmp_path):
+    work_dir = tmp_path / 'run'
+    train_main(work_dir)
+    before = _snapshot(work_dir)
+    assert 'iter_5.pth' in before and 'toy_config.py' in before
+    with pytest.raises(WorkDirBusyError, match=r"holds checkpoints \(iter_5.pth, last_checkpoint\).*--resume"):
+        train_main(work_dir)
+    # --overwrite with a bad option: fails while building the optimizer, before the config dump or any save
+    with pytest.raises((TypeError, ValueError)):
+        train_main(work_dir, 'optim_wrapper.optimizer.lr=fast', '--overwrite')
+    assert _snapshot(work_dir) == before
+    assert not WorkDirLock(str(work_dir)).acquire().release()  # the failed run released its lock
+
+
+def test_resume_needs_something_to_resume(train_main, tmp_path):
+    with pytest.raises(FileNotFoundError, match='has no checkpoint to resume from'):
+        train_main(tmp_path / 'typo', '--resume')
+    with pytest.raises(FileNotFoundError, match="checkpoint '.*nope.pth' not found"):
+        check_work_dir(str(tmp_path), str(tmp_path / 'nope.pth'), overwrite=False)
+    assert not os.listdir(tmp_path / 'typo') or os.listdir(tmp_path / 'typo') == ['.eva_mm.lock']
+
+
+def test_second_live_run_is_refused_and_a_killed_run_leaves_no_stuck_lock(tmp_path):
+    holder = subprocess.Popen([sys.executable, '-c', 'import sys, time; sys.path.insert(0, sys.argv[2]);'
+                               'from eva_mm.engine.workdir import WorkDirLock; WorkDirLock(sys.argv[1]).acquire();'
+                               'print("held", flush=True); time.sleep(60)', str(tmp_path), ROOT],
+                              stdout=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        with pytest.raises(WorkDirBusyError, match=rf'in use by another run \(pid {holder.pid}\)'):
+            protect(str(tmp_path), None, overwrite=False)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    time.sleep(0.05)
+    protect(str(tmp_path), None, overwrite=False).release()  # the kernel dropped the killed run's lock
+
+
+def test_stale_tmp_files_are_cleaned(tmp_path):
+    (tmp_path / '.iter_10.pth.ab12cd.tmp').write_bytes(b'partial')
+    (tmp_path / 'iter_5.pth').write_bytes(b'kept')
+    (tmp_path / 'notes.tmp').write_bytes(b'not ours')  # not a hidden atomic-save temporary
+    assert [osp.basename(p) for p in clean_stale_tmp(str(tmp_path))] == ['.iter_10.pth.ab12cd.tmp']
+    assert sorted(os.listdir(tmp_path)) == ['iter_5.pth', 'notes.tmp']
