@@ -22,7 +22,7 @@ from eva_mm.layers.pos_embed import resample_grid_embed
 from eva_mm.layers.rope import build_rope_2d
 from eva_mm.registry import MODELS
 
-from .arch_zoo import resolve_arch
+from .eva_args import validate_eva_args, validate_eva_inputs
 
 __all__ = ['EVA']
 
@@ -99,7 +99,11 @@ class EVA(BaseModule):
         init_cfg: Optional[dict | List[dict]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.arch_settings = resolve_arch(arch)
+        self.arch_settings = validate_eva_args(  # one check of every argument, before anything is built
+            arch, img_size=img_size, patch_size=patch_size, in_channels=in_channels,
+            pretrain_img_size=pretrain_img_size, out_indices=out_indices, window_size=window_size,
+            global_attn_indexes=global_attn_indexes, drop_rate=drop_rate, attn_drop_rate=attn_drop_rate,
+            drop_path_rate=drop_path_rate, frozen_stages=frozen_stages)
         s = self.arch_settings
         self.embed_dims = s['embed_dims']
         self.num_layers = s['depth']
@@ -257,6 +261,7 @@ class EVA(BaseModule):
 
     def _embed(self, x: torch.Tensor, mask: Optional[torch.Tensor]) -> Tuple[torch.Tensor, Tuple[int, int]]:
         """Images ``[B, C, H, W]`` -> tokens ``[B, P + h * w, D]`` with position embedding, and ``(h, w)``."""
+        validate_eva_inputs(x, mask, self.patch_size, self.patch_embed.proj.in_channels)
         x, hw = self.patch_embed(x)
         x = x.flatten(1, 2)
         if mask is not None:
