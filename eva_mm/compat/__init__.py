@@ -4,12 +4,13 @@
 own module: `mmcv_ext` (compiled-op stand-in; the ops themselves are in `ext_ops/`), `weights_only` (the
 mmengine checkpoint types allowed under torch's `weights_only=True`; the reader that uses it is
 `eva_mm.checkpoint.reader`), `atomic_save` (crash-safe checkpoints), `lvis` (NumPy 2), `annotations` (clear
-errors for a wrong annotation schema), `mmdet_soft_nms` (all classes' soft-NMS at once, with the stand-in). This
-package is the floor of eva_mm: it imports nothing else of eva_mm.
+errors for a wrong annotation schema), `mmdet_soft_nms` (all classes' soft-NMS at once, with the stand-in),
+`mmaction` (a stand-in for the module the mmaction2 wheel lacks). This package is the floor of eva_mm: it
+imports nothing else of eva_mm.
 """
 import warnings
 
-from . import annotations, atomic_save, lvis, mmcv_ext, mmdet_soft_nms, weights_only
+from . import annotations, atomic_save, lvis, mmaction, mmcv_ext, mmdet_soft_nms, weights_only
 
 _installed = False
 
@@ -28,7 +29,9 @@ def install() -> None:
     atomic_save.install()  # a killed save never leaves a corrupt checkpoint
     lvis.install()
     annotations.install()  # a wrong annotation schema is one clear error
+    mmaction.install()  # the mmaction2 1.2.0 wheel lacks models/localizers/drn
     _installed = True
 
 
-__all__ = ['annotations', 'atomic_save', 'install', 'lvis', 'mmcv_ext', 'mmdet_soft_nms', 'weights_only']
+__all__ = ['annotations', 'atomic_save', 'install', 'lvis', 'mmaction', 'mmcv_ext', 'mmdet_soft_nms',
+           'weights_only']
