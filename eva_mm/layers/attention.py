@@ -3,7 +3,9 @@
 The fast path is ``torch.nn.functional.scaled_dot_product_attention`` with RoPE as one complex multiply
 (:mod:`.qkv_rope`); an eager implementation with the same semantics (real-arithmetic RoPE on sliced tokens,
 explicit softmax) is kept beside it as the reference (and export) path. One process-wide switch selects between
-them (:func:`set_fused_attn`), read at call time so tests can flip it on a built model.
+them (:func:`~eva_mm.layers.fast_path.set_fast_path`, alias :func:`set_fused_attn`), read at call time so tests
+can flip it on a built model. With a rel-pos bias the fast path folds the bias into SDPA's channels
+(:mod:`.rel_pos_attention`); the reference adds the explicit ``[B, h, N, N]`` bias to the logits.
 """
 from typing import Optional, Tuple
 
@@ -11,25 +13,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .fast_path import set_fast_path, use_fast_path
 from .qkv_rope import split_rotate_qkv
 from .rel_pos import REL_POS_INTERPS, decomposed_rel_pos_bias
+from .rel_pos_attention import rel_pos_attention
 from .rope import apply_rope, rope_rotation, rope_with_prefix
 
 __all__ = ['EVAAttention', 'set_fused_attn', 'use_fused_attn', 'QKV_BIAS_MODES']
 
-_FUSED_ATTN = True
 QKV_BIAS_MODES = ('qv', 'qkv', 'none')
 
-
-def set_fused_attn(enable: bool) -> None:
-    """Use SDPA (``True``, default) or the eager reference path (``False``) in every EVA attention."""
-    global _FUSED_ATTN
-    _FUSED_ATTN = bool(enable)
-
-
-def use_fused_attn() -> bool:
-    """Whether EVA attention currently runs through ``scaled_dot_product_attention``."""
-    return _FUSED_ATTN
+#: Kept names of the one fast-path switch (:mod:`.fast_path`): it selects SDPA, the SwiGLU gate backward and
+#: folded rel-pos attention together.
+set_fused_attn = set_fast_path
+use_fused_attn = use_fast_path
 
 
 class EVAAttention(nn.Module):
@@ -127,16 +124,18 @@ class EVAAttention(nn.Module):
             q, k, v = (t.transpose(1, 2) for t in qkv.view(b, n, 3, self.num_heads, self.head_dim).unbind(2))
             if rope is not None:
                 q, k = self._rotate(q, k, rope, num_prefix, fast=fused)
-        bias = None
-        if self.rel_pos_grid is not None:
-            if num_prefix:
-                raise ValueError('relative position bias needs a token grid without prefix (cls) tokens')
-            # With RoPE on too the bias reads the rotated queries; no released EVA model combines the two.
-            bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw, hw, self.rel_pos_interp)
         drop = self.attn_drop if self.training else 0.
-        if fused:
-            x = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=drop)
+        if self.rel_pos_grid is not None and num_prefix:
+            raise ValueError('relative position bias needs a token grid without prefix (cls) tokens')
+        # With RoPE on too the rel-pos bias reads the rotated queries; no released EVA model combines the two.
+        if fused and self.rel_pos_grid is not None:
+            x = rel_pos_attention(q, k, v, self.rel_pos_h, self.rel_pos_w, hw, self.scale, self.rel_pos_interp, drop)
+        elif fused:
+            x = F.scaled_dot_product_attention(q, k, v, dropout_p=drop)
         else:
+            bias = None
+            if self.rel_pos_grid is not None:
+                bias = decomposed_rel_pos_bias(q, self.rel_pos_h, self.rel_pos_w, hw, hw, self.rel_pos_interp)
             x = self._eager_attention(q, k, v, bias, drop)
         x = x.transpose(1, 2).reshape(b, n, c)
         return self.proj_drop(self.proj(self.inner_norm(x)))

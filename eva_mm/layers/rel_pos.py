@@ -1,8 +1,8 @@
 """Decomposed relative position bias (MViTv2 arXiv 2112.01526, as used by ViTDet and EVA-01 detection).
 
 A bias for query (qh, qw) and key (kh, kw) is ``<q, R_h[qh - kh]> + <q, R_w[qw - kw]>`` with one learned table per
-axis. Here it is materialised as an additive ``[B, heads, Nq, Nk]`` attention bias so that it can be passed to
-``scaled_dot_product_attention`` as ``attn_mask``.
+axis. Here it is materialised as an additive ``[B, heads, Nq, Nk]`` attention bias for the
+reference path; the fast path (:mod:`.rel_pos_attention`) uses the two factors without broadcasting them.
 """
 from typing import Tuple
 
@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from .rel_pos_beit import resize_rel_pos_beit
 
-__all__ = ['REL_POS_INTERPS', 'resize_rel_pos', 'get_rel_pos', 'decomposed_rel_pos_bias']
+__all__ = ['REL_POS_INTERPS', 'resize_rel_pos', 'get_rel_pos', 'decomposed_rel_pos_terms', 'decomposed_rel_pos_bias']
 
 #: How a table is resampled to another size: detectron2's linear rule, or EVA-01's BEiT geometric fit.
 REL_POS_INTERPS = ('linear', 'beit')
@@ -58,15 +58,15 @@ def get_rel_pos(q_size: int, k_size: int, table: torch.Tensor, interp: str = 'li
     return table[relative.long()]
 
 
-def decomposed_rel_pos_bias(
+def decomposed_rel_pos_terms(
     q: torch.Tensor,
     rel_pos_h: torch.Tensor,
     rel_pos_w: torch.Tensor,
     q_hw: Tuple[int, int],
     k_hw: Tuple[int, int],
     interp: str = 'linear',
-) -> torch.Tensor:
-    """Additive attention bias of decomposed relative positions.
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The two factors of the decomposed bias, before they are broadcast to every (query, key) pair.
 
     Args:
         q: ``[B, heads, qh * qw, C]`` unscaled queries.
@@ -76,13 +76,34 @@ def decomposed_rel_pos_bias(
         interp: how tables of another size are resized (:func:`resize_rel_pos`).
 
     Returns:
-        ``[B, heads, qh * qw, kh * kw]`` bias in the dtype of ``q``.
+        ``rel_h [B, heads, qh * qw, kh]`` and ``rel_w [B, heads, qh * qw, kw]`` in the dtype of ``q``; the bias of
+        query i and key (r, c) is ``rel_h[..., i, r] + rel_w[..., i, c]``.
     """
     (qh, qw), (kh, kw) = q_hw, k_hw
     r_h = get_rel_pos(qh, kh, rel_pos_h, interp).to(q.dtype)  # [qh, kh, C]
     r_w = get_rel_pos(qw, kw, rel_pos_w, interp).to(q.dtype)  # [qw, kw, C]
     q_grid = q.unflatten(2, (qh, qw))  # [B, heads, qh, qw, C]
-    bias_h = torch.einsum('bnhwc,hkc->bnhwk', q_grid, r_h)
-    bias_w = torch.einsum('bnhwc,wkc->bnhwk', q_grid, r_w)
-    bias = bias_h[..., :, None] + bias_w[..., None, :]  # [B, heads, qh, qw, kh, kw]
-    return bias.reshape(q.shape[0], q.shape[1], qh * qw, kh * kw)
+    rel_h = torch.einsum('bnhwc,hkc->bnhwk', q_grid, r_h).flatten(2, 3)
+    rel_w = torch.einsum('bnhwc,wkc->bnhwk', q_grid, r_w).flatten(2, 3)
+    return rel_h, rel_w
+
+
+def decomposed_rel_pos_bias(
+    q: torch.Tensor,
+    rel_pos_h: torch.Tensor,
+    rel_pos_w: torch.Tensor,
+    q_hw: Tuple[int, int],
+    k_hw: Tuple[int, int],
+    interp: str = 'linear',
+) -> torch.Tensor:
+    """Additive attention bias of decomposed relative positions (the reference path: an N x N tensor).
+
+    Args: as :func:`decomposed_rel_pos_terms`.
+
+    Returns:
+        ``[B, heads, qh * qw, kh * kw]`` bias in the dtype of ``q``.
+    """
+    rel_h, rel_w = decomposed_rel_pos_terms(q, rel_pos_h, rel_pos_w, q_hw, k_hw, interp)
+    (kh, kw) = k_hw
+    bias = rel_h[..., :, None] + rel_w[..., None, :]  # [B, heads, Nq, kh, kw]
+    return bias.flatten(-2)

@@ -9,6 +9,8 @@ under ``torch.compile`` (inductor fuses it into one kernel) and by the tests.
 import torch
 import torch.nn.functional as F
 
+from .fast_path import use_fast_path
+
 __all__ = ['swiglu_gate', 'swiglu_gate_reference']
 
 
@@ -44,11 +46,11 @@ class _SwiGLUGate(torch.autograd.Function):
 def swiglu_gate(h: torch.Tensor) -> torch.Tensor:
     """``silu(gate) * value`` for ``h = [gate | value]`` (packed ``w1 | w2`` output): ``[..., 2H] -> [..., H]``.
 
-    Eager autograd uses the in-place backward above; under ``torch.compile``, or when no gradient is needed, the
-    plain formula runs.
+    Eager autograd uses the in-place backward above; under ``torch.compile``, when no gradient is needed, or with
+    the fast paths switched off (:func:`~eva_mm.layers.fast_path.set_fast_path`), the plain formula runs.
     """
     if h.shape[-1] % 2:
         raise ValueError(f'the packed SwiGLU input needs an even last dim, got shape {tuple(h.shape)}')
-    if torch.compiler.is_compiling() or not (h.requires_grad and torch.is_grad_enabled()):
+    if not use_fast_path() or torch.compiler.is_compiling() or not (h.requires_grad and torch.is_grad_enabled()):
         return swiglu_gate_reference(h)
     return _SwiGLUGate.apply(h)

@@ -1,0 +1,66 @@
+"""Decomposed rel-pos attention on SDPA's fused kernels, without an N x N tensor (forward or backward).
+
+The bias of query i and key j = (r, c) is ``rel_h[i, r] + rel_w[i, c]`` (:func:`decomposed_rel_pos_terms`), i.e.
+the dot product of ``[rel_h_i, rel_w_i]`` with ``[onehot(r), onehot(c)]``. Appending these as extra channels to
+the (pre-scaled) queries and to the keys gives logits ``scale * q.k + bias`` from one SDPA call with ``scale=1``:
+no ``attn_mask`` (a mask that needs a gradient sends SDPA to its math path, which builds the N x N logits and
+probabilities), so CPU flash attention / CUDA flash or memory-efficient attention run with gradients to q, k, v
+and, through ``rel_h`` / ``rel_w``, to the tables. The head dim grows by ``kh + kw`` (padded to a multiple of 8,
+which the fused kernels want); v is zero-padded to the same width because CPU and CUDA flash kernels need equal
+q / k / v head dims, and the padding is sliced off the output.
+"""
+from typing import Tuple
+
+import torch
+import torch.nn.functional as F
+
+from .rel_pos import decomposed_rel_pos_terms
+
+__all__ = ['rel_pos_attention', 'grid_onehot']
+
+
+def grid_onehot(hw: Tuple[int, int], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """``[H * W, H + W]``: row-major token j = (r, c) -> ``[onehot_H(r), onehot_W(c)]``."""
+    h, w = hw
+    rows = torch.arange(h, device=device).repeat_interleave(w)
+    cols = torch.arange(w, device=device).repeat(h)
+    return torch.cat((F.one_hot(rows, h), F.one_hot(cols, w)), dim=1).to(dtype)
+
+
+def rel_pos_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    rel_pos_h: torch.Tensor,
+    rel_pos_w: torch.Tensor,
+    hw: Tuple[int, int],
+    scale: float,
+    interp: str = 'linear',
+    dropout_p: float = 0.,
+) -> torch.Tensor:
+    """``softmax(scale * q k^T + rel-pos bias) v`` over one ``H x W`` token grid, by one fused SDPA call.
+
+    Args:
+        q, k, v: ``[B, heads, H * W, d]`` unscaled queries, keys, values.
+        rel_pos_h, rel_pos_w: ``[Lh, d]`` and ``[Lw, d]`` tables (resized by ``interp`` if needed).
+        hw: Grid ``(H, W)`` of queries and keys.
+        scale: Logit scale of ``q . k`` (``d ** -0.5``).
+        interp: table resize rule (:func:`~eva_mm.layers.rel_pos.resize_rel_pos`).
+        dropout_p: attention dropout.
+
+    Returns:
+        ``[B, heads, H * W, d]``, equal to the reference with the bias of :func:`decomposed_rel_pos_bias`.
+    """
+    b, heads, n, d = q.shape
+    if n != hw[0] * hw[1]:
+        raise ValueError(f'rel-pos attention needs {hw[0]} x {hw[1]} = {hw[0] * hw[1]} tokens, got {n}')
+    rel_h, rel_w = decomposed_rel_pos_terms(q, rel_pos_h, rel_pos_w, hw, hw, interp)
+    extra = hw[0] + hw[1]
+    pad = -(d + extra) % 8
+    zeros = q.new_zeros(1, 1, 1, 1).expand(b, heads, n, pad)
+    onehot = grid_onehot(hw, k.dtype, k.device).expand(b, heads, n, extra)
+    q_ext = torch.cat((q * scale, rel_h, rel_w, zeros), dim=-1)
+    k_ext = torch.cat((k, onehot, zeros), dim=-1)
+    v_ext = torch.cat((v, q.new_zeros(1, 1, 1, 1).expand(b, heads, n, extra + pad)), dim=-1)
+    out = F.scaled_dot_product_attention(q_ext, k_ext, v_ext, dropout_p=dropout_p, scale=1.0)
+    return out[..., :d]
