@@ -43,6 +43,9 @@ class EVALayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     - ``no_decay_1d`` (bool, default True): no weight decay for parameters with ``ndim <= 1``.
     - ``no_decay_names`` (sequence of str, default ``('pos_embed', 'cls_token', 'mask_token')``): no weight decay
       for parameters whose name contains one of these.
+    - ``embed_names`` (sequence of str, default ``()``): parameters whose name starts with one of these sit at
+      depth 0 with the embeddings (EVA-01's Mask2Former recipe puts the head's query, level, class and mask
+      embeddings there: official ``EVA-01/seg/mmcv_custom/layer_decay_optimizer_constructor.py``).
     - ``custom_keys`` (dict, optional): ``{substring: dict(lr_mult=..., decay_mult=...)}`` applied on top; the
       longest matching key wins, as in mmengine.
 
@@ -59,6 +62,7 @@ class EVALayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         num_layers = int(cfg.get('num_layers') or backbone.num_layers)
         no_decay_1d = cfg.get('no_decay_1d', True)
         no_decay_names = tuple(cfg.get('no_decay_names', ('pos_embed', 'cls_token', 'mask_token')))
+        embed_names = tuple(cfg.get('embed_names', ()))
         custom_keys = cfg.get('custom_keys', {})
         sorted_keys = sorted(custom_keys, key=len, reverse=True)
         base_wd = self.base_wd or 0.
@@ -67,7 +71,7 @@ class EVALayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         for name, param in module.named_parameters(prefix=prefix.rstrip('.')):
             if not param.requires_grad:
                 continue
-            depth, _ = backbone.get_layer_depth(name, bb_prefix)
+            depth = 0 if name.startswith(embed_names) else backbone.get_layer_depth(name, bb_prefix)[0]
             if depth > backbone.num_layers:  # final norm, necks, heads: full lr whatever num_layers says
                 depth = num_layers + 1
             lr_scale = rate ** (num_layers + 1 - depth)
