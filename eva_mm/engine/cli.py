@@ -10,6 +10,7 @@ from typing import Any
 
 from mmengine.config import Config, DictAction
 
+from .fsdp import add_fsdp_global_clip_hook
 from .load_from_ema import add_checkpoint_select_hook
 from .rng_state import add_rng_state_hook
 
@@ -72,6 +73,7 @@ def build_runner(cfg: Config) -> Any:
     prepare_cpu_distributed(cfg)
     add_checkpoint_select_hook(cfg)
     add_rng_state_hook(cfg)
+    add_fsdp_global_clip_hook(cfg)
     if 'runner_type' in cfg:
         from mmengine.registry import RUNNERS
         return RUNNERS.build(cfg)
