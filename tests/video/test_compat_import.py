@@ -16,11 +16,11 @@ def test_mmaction_models_import_in_fresh_process():
 
 
 def test_eva_video_in_mmaction_registry():
-    import eva_mm  # noqa: F401
     import mmaction.models  # noqa: F401
     from mmaction.registry import MODELS
     from mmengine.registry import DefaultScope
 
+    import eva_mm  # noqa: F401
     from eva_mm.models.backbones import EVAVideo
     with DefaultScope.overwrite_default_scope('mmaction'):
         assert MODELS.get('EVAVideo') is EVAVideo
