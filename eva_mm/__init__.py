@@ -14,5 +14,7 @@ checkpoint.install()  # mmengine's checkpoint schemes read through eva_mm's safe
 
 from . import datasets, engine, evaluation, models  # noqa: E402  (register after the stack is fixed)
 from .version import __version__  # noqa: E402
+from . import apis  # noqa: E402  (the user entry points, over everything above)
+from .apis import get_model, list_models  # noqa: E402
 
-__all__ = ['__version__', 'checkpoint', 'compat', 'datasets', 'engine', 'evaluation', 'models']
+__all__ = ['__version__', 'apis', 'checkpoint', 'get_model', 'list_models', 'compat', 'datasets', 'engine', 'evaluation', 'models']

@@ -1,0 +1,8 @@
+"""User-facing entry points: model-zoo names in one line, the toolboxes' inferencers on eva_mm names, ONNX export.
+
+The top layer of the package: it builds models (``eva_mm.models``) from configs and loads weights through
+``eva_mm.checkpoint``.
+"""
+from .zoo_models import get_model, list_models, released_weights
+
+__all__ = ['get_model', 'list_models', 'released_weights']
