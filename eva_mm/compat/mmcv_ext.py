@@ -55,12 +55,21 @@ class _StandInLoader(importlib.abc.Loader):
         pass
 
 
+def _no_compiler() -> str:
+    return 'n/a (eva_mm stand-in for mmcv._ext)'
+
+
+# Build information mmcv's `collect_env()` asks the extension for; it reported 'n/a' when the import failed, and
+# answers the same with the stand-in instead of raising.
+_BUILD_INFO = {'get_compiler_version': _no_compiler, 'get_compiling_cuda_version': _no_compiler}
+
+
 def build_stand_in() -> types.ModuleType:
     """A fresh stand-in module (not registered anywhere)."""
     module = _StandInExtension(MODULE_NAME, __doc__)
     module.__spec__ = importlib.machinery.ModuleSpec(MODULE_NAME, _StandInLoader(), origin='eva_mm')
     module.__loader__ = module.__spec__.loader
-    for name, fn in SUPPLIED.items():
+    for name, fn in {**SUPPLIED, **_BUILD_INFO}.items():
         setattr(module, name, fn)
     return module
 
