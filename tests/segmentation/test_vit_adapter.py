@@ -146,3 +146,21 @@ def test_recipe_values():
     assert [t.scale for t in aug[0]] == [(2048, 512), (2560, 640), (3072, 768), (3584, 896), (4096, 1024),
                                          (4608, 1152), (5120, 1280)]
     assert [t.prob for t in aug[1]] == [0., 1.]
+
+
+def test_full_eva_g_adapter_mask2former_896_on_meta_device():
+    import mmdet.models  # noqa: F401  (Mask2Former's pixel decoder and matcher live in mmdet)
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+    cfg = Config.fromfile(str(COCO))
+    cfg.model.backbone.init_cfg = None
+    init_default_scope('mmseg')
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+        ref = RefBEiTAdapter(1408, 40, 16, 6144, 896, [[0, 9], [10, 19], [20, 29], [30, 39]], 16, 4, 0.5, 0.25, 64)
+    count = lambda mod: sum(p.numel() for p in mod.parameters())  # noqa: E731
+    assert set(model.backbone.state_dict()) == set(ref.state_dict())
+    # the official BEiTAdapter definition at EVA-g / 896: 1,056,204,160 (EVA-g 1,015,451,776 + adapter 40,752,384)
+    assert count(model.backbone) == count(ref) == 1_056_204_160
+    assert count(model.decode_head) == 224_450_476  # 200 queries, 1024 channels, 6 + 8 layers (measured)
+    assert model.backbone.pos_embed.shape == (1, 56 * 56 + 1, 1408)
