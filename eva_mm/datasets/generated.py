@@ -6,6 +6,7 @@ from torch.utils.data import Dataset
 from ..registry import DATASETS
 from .synthetic import generate_coco_instances, prepare_dataset
 from .synthetic.ade_segmentation import generate_ade_segmentation
+from .synthetic.moving_shapes import generate_moving_shapes
 from .synthetic.unlabeled_images import generate_unlabeled_images
 
 # Generators by the name configs use; each is `fn(root, **kwargs)` writing a complete data set under `root`.
@@ -13,6 +14,7 @@ GENERATORS: Dict[str, Callable[..., Any]] = {
     'coco_instances': generate_coco_instances,
     'unlabeled_images': generate_unlabeled_images,
     'ade_segmentation': generate_ade_segmentation,
+    'moving_shapes': generate_moving_shapes,
 }
 
 

@@ -1,0 +1,23 @@
+# Single-frame control for the video quickstart: the same network, data and schedule at T=1 (one frame per clip,
+# from a random segment in training, 4 x 3 views at test). Each frame alone carries no motion, so it stays near
+# chance (1/4) while the 8-frame model learns the four directions.
+_base_ = ['./eva01-video-mini-p8_300it_moving-shapes-8f.py']
+num_frames = 1
+model = dict(backbone=dict(num_frames=num_frames))
+train_pipeline = [
+    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
+    dict(type='RawFrameDecode'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+test_pipeline = [
+    dict(type='UniformSample', clip_len=num_frames, num_clips=4, test_mode=True),
+    dict(type='RawFrameDecode'),
+    dict(type='Resize', scale=(-1, 36)),
+    dict(type='ThreeCrop', crop_size=32),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(dataset=dict(pipeline=test_pipeline)))
+test_dataloader = val_dataloader
