@@ -1,2 +1,2 @@
 """Models: backbones, layers, necks, heads, algorithms and losses. Importing registers them."""
-from . import algorithms, backbones, heads, losses, necks, roi_heads, teachers  # noqa: F401
+from . import algorithms, backbones, clip, heads, losses, necks, roi_heads, teachers  # noqa: F401

@@ -1,0 +1,83 @@
+"""Whole EVA-CLIP checkpoints onto :class:`EVACLIP`, converting on the fly.
+
+Layouts (all with a top-level ``logit_scale``):
+
+* official EVA-CLIP ``.pt`` (github:baaivision/EVA ``EVA-CLIP/rei/eva_clip/eva_vit_model.py``): ``visual.*`` in
+  official EVA names (``q_bias``, ``inner_attn_ln``, ``w1/w2/w3``, ``ffn_ln``, ``rope.*`` buffers) with the
+  projection at ``visual.head``; ``text.*`` in open_clip ``TextTransformer`` names;
+* open_clip / timm hub (``model_configs/EVA*.json``, ``timm_proj: null``): ``visual.trunk.*`` in timm names with the
+  projection at ``visual.trunk.head`` (or ``visual.head.proj`` with a linear ``timm_proj``); ``text.*``;
+* OpenAI-style text at the top level (``token_embedding``, ``transformer.resblocks``, ``ln_final``...).
+
+The image trunk goes through eva_mm's checkpoint converter (:func:`~eva_mm.checkpoint.loading.load_pretrained`), so
+every trunk layout it knows (EVA MIM checkpoints included, for image-tower init) is accepted here too.
+"""
+from __future__ import annotations
+
+from typing import Dict, Mapping, Tuple
+
+import torch
+from torch import nn
+
+from eva_mm.checkpoint import read_state_dict, unwrap_checkpoint
+from eva_mm.checkpoint.loading import load_pretrained
+
+__all__ = ['split_clip_state_dict', 'load_eva_clip']
+
+StateDict = Dict[str, torch.Tensor]
+_HEAD_PREFIXES = ('visual.trunk.head.', 'visual.head.proj.', 'visual.head.')
+_TEXT_TOP = ('token_embedding.', 'positional_embedding', 'transformer.', 'ln_final.', 'text_projection')
+
+
+def split_clip_state_dict(sd: Mapping[str, torch.Tensor]) -> Tuple[StateDict, StateDict, StateDict, StateDict]:
+    """Split a CLIP state dict into ``(trunk, head, text, rest)``.
+
+    ``trunk`` keeps its ``visual.`` prefix (the converter detects the layout from it), ``head`` is the projection's
+    ``weight`` / ``bias``, ``text`` is in :class:`CLIPTextTransformer` names, ``rest`` holds ``logit_scale`` and
+    anything else.
+    """
+    head: StateDict = {}
+    head_prefix = None
+    for p in _HEAD_PREFIXES:
+        head = {k[len(p):]: v for k, v in sd.items() if k.startswith(p) and k[len(p):] in ('weight', 'bias')}
+        if head:
+            head_prefix = p
+            break
+    trunk, text, rest = {}, {}, {}
+    for k, v in sd.items():
+        if head_prefix and k.startswith(head_prefix) and k[len(head_prefix):] in head:
+            continue
+        if k.startswith('visual.'):
+            trunk[k] = v
+        elif k.startswith('text.'):
+            text[k[len('text.'):]] = v
+        elif k.startswith(_TEXT_TOP):
+            text[k] = v
+        else:
+            rest[k] = v
+    return trunk, head, text, rest
+
+
+def load_eva_clip(model: nn.Module, checkpoint: str | Mapping[str, torch.Tensor]) -> None:
+    """Load a whole EVA-CLIP checkpoint (path, URL or state dict) into ``model`` (an :class:`EVACLIP`), strictly.
+
+    Raises:
+        KeyError: The file lacks the image projection, the text tower or ``logit_scale``.
+        RuntimeError: Some tower's keys or shapes do not match the model (the message lists them).
+    """
+    sd = read_state_dict(checkpoint) if isinstance(checkpoint, str) else dict(checkpoint)
+    sd = unwrap_checkpoint(sd, use_ema=False)
+    trunk, head, text, rest = split_clip_state_dict(sd)
+    for what, part in (('image projection (visual.head / visual.trunk.head)', head), ('text tower (text.*)', text),
+                       ('image trunk (visual.*)', trunk)):
+        if not part:
+            raise KeyError(f'EVA-CLIP checkpoint has no {what}')
+    if 'logit_scale' not in rest:
+        raise KeyError('EVA-CLIP checkpoint has no logit_scale')
+    if 'bias' not in head:  # open_clip's linear timm_proj may be bias-free
+        head['bias'] = torch.zeros(head['weight'].shape[0], dtype=head['weight'].dtype)
+    model.visual_head.load_state_dict(head, strict=True)
+    model.text.load_state_dict(text, strict=True)
+    load_pretrained(model.visual, trunk, strict=True)
+    with torch.no_grad():
+        model.logit_scale.copy_(rest['logit_scale'].reshape(()))
