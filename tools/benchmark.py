@@ -17,6 +17,9 @@ Sections (``--bench``, any subset):
   test      EVA's test protocol: each --test-configs config's test step on a generated image split into
             backbone / neck / RPN / RoI heads / NMS / maskness / mask pasting, on CPU and CUDA (when present);
             then soft-NMS against hard NMS on the same input at the recipes' sizes (benchmarks/postprocess.py).
+  relpos    one global rel-pos block (--relpos-blocks, e.g. vitdet-b@1024 eva-g@1280) forward+backward: eva_mm's
+            previous path (N x N bias as SDPA attn_mask) vs the folded fused path: time, peak memory, SDPA kernels
+            (benchmarks/relpos.py); a block given as NAME@SIZE:mem is measured for memory only.
 Prints one table per section and writes every raw number with a machine description to ``--out``.
 """
 import argparse
@@ -32,11 +35,12 @@ import eva_mm  # noqa: E402,F401  (fixes the stack and registers eva_mm before a
 from benchmarks.backbone import run_backbone  # noqa: E402
 from benchmarks.detector import DEFAULT_DETECTOR_CONFIG, run_backbone_cp, run_detector  # noqa: E402
 from benchmarks.measure import machine_info  # noqa: E402
+from benchmarks.relpos import format_relpos, run_relpos  # noqa: E402
 from benchmarks.report import format_backbone, format_cp, format_machine, write_json  # noqa: E402
 from benchmarks.test_step import DEFAULT_TEST_CONFIGS, format_test_bench, run_test_bench  # noqa: E402
 
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
-SECTIONS = ('backbone', 'cp', 'detector', 'test')
+SECTIONS = ('backbone', 'cp', 'detector', 'test', 'relpos')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -75,6 +79,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--test-protocols', nargs='+', default=None, help='test section: post-processing protocols')
     parser.add_argument('--test-sequential', nargs='*', default=['coco_eva02', 'lvis_eva02'],
                         help='test section: protocols also timed with the sequential soft-NMS')
+    parser.add_argument('--relpos-blocks', nargs='+', default=['vitdet-b@1024', 'eva-g@1280:mem'],
+                        help='relpos section: BLOCK@IMG_SIZE[:mem] (blocks: vitdet-b, eva-g)')
+    parser.add_argument('--relpos-dim', type=int, default=None, help='relpos section: override the width (smoke)')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (CPU)')
     parser.add_argument('--out', default='benchmark.json', help='JSON result file')
     args = parser.parse_args(argv)
@@ -118,6 +125,15 @@ def main(argv=None) -> dict:
                            args.repeats)
         payload['results']['test'] = r
         print('\n' + format_test_bench(r), flush=True)
+    if 'relpos' in args.bench:
+        payload['results']['relpos'] = []
+        for spec in args.relpos_blocks:
+            name, _, rest = spec.partition('@')
+            size, _, mode = rest.partition(':')
+            r = run_relpos(name, int(size), device, dtype, warmup=args.warmup, repeats=args.repeats,
+                           timing=mode != 'mem', dim=args.relpos_dim)
+            payload['results']['relpos'].append(r)
+            print('\n' + format_relpos(r), flush=True)
     payload['wall_s'] = time.perf_counter() - start
     write_json(args.out, payload)
     print(f'\nwrote {args.out} ({payload["wall_s"]:.0f} s)')
