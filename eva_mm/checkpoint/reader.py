@@ -21,12 +21,36 @@ from eva_mm.compat.weights_only import UnsafeCheckpointError, mmengine_safe_glob
 
 from .download import download_checkpoint
 
-__all__ = ['UnsafeCheckpointError', 'download_to_cache', 'read_checkpoint', 'read_state_dict', 'safe_load']
+__all__ = ['NotACheckpointError', 'UnsafeCheckpointError', 'download_to_cache', 'read_checkpoint',
+           'read_state_dict', 'safe_load']
 
 MapLocation = Union[None, str, torch.device, Callable, dict]
 
 # torch names the refused global in several phrasings; the last alternative is our restricted getattr.
 _GLOBAL_IN_MESSAGE = re.compile(r'GLOBAL (\S+)|unrecognized function (.+?)(?: which|$)|(getattr\(.*?\));', re.M)
+
+
+class NotACheckpointError(ValueError):
+    """The file is not a torch checkpoint at all (empty, an HTML page, random bytes, truncated)."""
+
+
+def _not_a_checkpoint(source: Union[str, IO[bytes]], error: Optional[BaseException] = None) -> NotACheckpointError:
+    """The error for a file that is no checkpoint, saying what it looks like."""
+    what = 'it could not be read as one'
+    if isinstance(source, str) and osp.isfile(source):
+        with open(source, 'rb') as f:
+            head = f.read(512)
+        size = osp.getsize(source)
+        if size == 0:
+            what = 'it is empty (0 bytes; an interrupted copy or download?)'
+        elif head.lstrip().lower().startswith((b'<!doctype html', b'<html', b'<?xml', b'<head')):
+            what = 'it is an HTML / XML page (an error or login page saved under a .pth name?)'
+        elif zipfile.is_zipfile(source):
+            what = f'it is a zip archive ({size} bytes) without a readable torch pickle'
+        else:
+            what = f'its {size} bytes are neither torch\'s zip format nor a pickle (truncated or another format?)'
+    detail = f' ({type(error).__name__}: {str(error).splitlines()[0][:200]})' if error and str(error) else ''
+    return NotACheckpointError(f'{_describe(source)!r} is not a checkpoint: {what}{detail}')
 
 
 def _describe(source: Union[str, IO[bytes]]) -> str:
@@ -43,10 +67,15 @@ def safe_load(source: Union[str, os.PathLike, IO[bytes]], map_location: MapLocat
     try:
         with torch.serialization.safe_globals(mmengine_safe_globals()):
             return torch.load(source, map_location=map_location, weights_only=True)
+    except (EOFError, RuntimeError) as error:  # empty / truncated file; a zip without data.pkl
+        if isinstance(error, RuntimeError) and 'zip' not in str(error).lower() and 'archive' not in str(error):
+            raise
+        raise _not_a_checkpoint(source, error) from None
     except pickle.UnpicklingError as error:
         found = _GLOBAL_IN_MESSAGE.search(str(error))
         culprit = next((g for g in found.groups() if g), None) if found else None
-        culprit = culprit or str(error).splitlines()[0]
+        if culprit is None:  # no global was refused: the bytes are no pickle at all, not a security matter
+            raise _not_a_checkpoint(source) from None
         raise UnsafeCheckpointError(
             f'Refusing to load checkpoint {_describe(source)!r}: it contains the pickled global `{culprit}`, which '
             f'is neither a tensor, a container nor one of the mmengine checkpoint types eva_mm allows '

@@ -18,7 +18,7 @@ TINY = dict(embed_dims=32, depth=4, num_heads=2, mlp_hidden=64, patch_size=16)
     (dict(img_size=-64), ValueError, r'EVA\(img_size=-64\)'),
     (dict(img_size=72), ValueError, r'EVA\(img_size=72\): each side must be a positive multiple of patch_size=16'),
     (dict(img_size=(64, 64, 3)), TypeError, r'pair of integers'),
-    (dict(pretrain_img_size=50), ValueError, r'EVA\(pretrain_img_size=50\)'),
+    (dict(pretrain_img_size=8), ValueError, r'EVA\(pretrain_img_size=8\): each side must be at least patch_size=16'),
     (dict(in_channels=0), ValueError, r'EVA\(in_channels=0\)'),
     (dict(out_indices=()), ValueError, r'EVA\(out_indices=\(\)\): at least one block index'),
     (dict(out_indices=(1.5,)), TypeError, r'EVA\(out_indices=\(1.5,\)\): expected an integer or a sequence'),

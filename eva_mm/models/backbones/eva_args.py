@@ -33,13 +33,14 @@ def _check_int(name: str, value: Any, low: int, high: Optional[int] = None) -> N
         _fail(name, value, f'allowed {low}..{high}' if high is not None else f'allowed an integer >= {low}')
 
 
-def _check_size(name: str, value: Any, patch: int) -> None:
+def _check_size(name: str, value: Any, patch: int, divisible: bool = True) -> None:
     pair = (value, value) if _is_int(value) else value
     if not (isinstance(pair, Sequence) and len(pair) == 2 and all(_is_int(v) for v in pair)):
         _fail(name, value, 'expected an integer or a pair of integers (height, width)', TypeError)
     for v in pair:
-        if v < patch or v % patch:
-            _fail(name, value, f'each side must be a positive multiple of patch_size={patch}')
+        if v < patch or (divisible and v % patch):
+            _fail(name, value, f'each side must be a positive multiple of patch_size={patch}' if divisible else
+                  f'each side must be at least patch_size={patch}')
 
 
 def _check_indices(name: str, value: Any, depth: int, negative: bool) -> None:
@@ -71,7 +72,8 @@ def validate_eva_args(arch: Any, *, img_size: Any, patch_size: Any, in_channels:
     patch = patch_size or settings['patch_size']
     _check_size('img_size', img_size, patch)
     if pretrain_img_size is not None:
-        _check_size('pretrain_img_size', pretrain_img_size, patch)
+        # the released grid is floor(size / patch), e.g. p14 weights at 224 resampled for a p16 model
+        _check_size('pretrain_img_size', pretrain_img_size, patch, divisible=False)
     _check_int('in_channels', in_channels, 1)
     _check_indices('out_indices', out_indices, depth, negative=True)
     _check_int('window_size', window_size, 0)
