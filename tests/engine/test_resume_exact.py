@@ -1,4 +1,5 @@
-"""Resume is bit-identical on the detection quickstart (random flips, RPN / RoI sampling), through tools/train.py:
+"""Resume is bit-identical on the detection quickstart (random flips, RPN / RoI sampling) and the segmentation
+quickstart (random resize / crop / flip / photometric distortion), through tools/train.py:
 a run killed with SIGKILL at a random moment after a checkpoint and restarted with `--resume` ends with exactly
 the weights of a run that was never interrupted. Reduced size: 8 generated images, batch 2, 12 iterations.
 
@@ -24,15 +25,20 @@ DET = osp.join(ROOT, 'configs', 'quickstart', 'vitdet-mask-rcnn_eva02-mini-p8_10
 ITERS, INTERVAL = 12, 4
 
 
-def det_args(data_root: str, work_dir: str) -> list:
+SEG = osp.join(ROOT, 'configs', 'quickstart', 'upernet_eva02-mini-p8_400it_ade-shapes-64x64.py')
+
+
+def train_args(config: str, data_root: str, work_dir: str) -> list:
+    """tools/train.py on `config` at reduced size: 8 generated images, batch 2, ITERS iterations, no evaluation."""
     split = dict(root=data_root, num_train=8, num_val=2, seed=1)
     options = [f'train_dataloader.dataset.{k}={v}' for k, v in split.items()]
     options += [f'train_dataloader.dataset.dataset.data_root={data_root}',
                 'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None',  # weights only: no evaluation
-                'train_dataloader.batch_size=2', f'train_cfg.max_iters={ITERS}',
+                'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+                'train_dataloader.persistent_workers=False', f'train_cfg.max_iters={ITERS}',
                 'param_scheduler=[]', f'default_hooks.checkpoint.interval={INTERVAL}',
                 'default_hooks.checkpoint.max_keep_ckpts=-1', 'default_hooks.logger.interval=1']
-    return [sys.executable, TRAIN, DET, '--work-dir', work_dir, '--cfg-options', *options]
+    return [sys.executable, TRAIN, config, '--work-dir', work_dir, '--cfg-options', *options]
 
 
 def env() -> dict:
@@ -50,9 +56,10 @@ def run(args: list) -> None:
     assert result.returncode == 0, result.stderr[-4000:]
 
 
-def test_detection_sigkill_then_resume_is_bit_identical(tmp_path):
+@pytest.mark.parametrize('config', [DET, SEG], ids=['detection', 'segmentation'])
+def test_sigkill_then_resume_is_bit_identical(config, tmp_path):
     data = str(tmp_path / 'shapes')
-    run(det_args(data, str(tmp_path / 'straight')))
+    run(train_args(config, data, str(tmp_path / 'straight')))
     expected = final_weights(tmp_path / 'straight')
 
     # Kill at a random moment between the first checkpoint and the end; the seed is printed for a re-run.
@@ -60,7 +67,7 @@ def test_detection_sigkill_then_resume_is_bit_identical(tmp_path):
     print(f'kill-time seed {seed}')
     delay = random.Random(seed).uniform(0.0, 1.5)
     killed = tmp_path / 'killed'
-    job = subprocess.Popen(det_args(data, str(killed)), env=env(), stdout=subprocess.DEVNULL,
+    job = subprocess.Popen(train_args(config, data, str(killed)), env=env(), stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not osp.exists(killed / f'iter_{INTERVAL}.pth') and time.time() < deadline and job.poll() is None:
@@ -72,7 +79,7 @@ def test_detection_sigkill_then_resume_is_bit_identical(tmp_path):
         pytest.fail(f'the run ended before the kill (seed {seed}); the test must interrupt it')
     resumed_from = max(int(f[5:-4]) for f in os.listdir(killed) if f.startswith('iter_') and f.endswith('.pth'))
 
-    run(det_args(data, str(killed)) + ['--resume'])
+    run(train_args(config, data, str(killed)) + ['--resume'])
     got = final_weights(killed)
     assert got.keys() == expected.keys()
     differing = [k for k in expected if not torch.equal(got[k], expected[k])]
