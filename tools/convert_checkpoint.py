@@ -13,6 +13,7 @@ Examples::
     python tools/convert_checkpoint.py eva02_B_pt_in21k_p14.pt eva02_b_p14to16.pth --patch-size 16
 """
 import argparse
+import io
 import os
 import os.path as osp
 import sys
@@ -23,6 +24,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 from eva_mm.checkpoint import convert, detect_format, unwrap_checkpoint  # noqa: E402
 from eva_mm.checkpoint.loading import read_checkpoint  # noqa: E402
+from eva_mm.compat.atomic_save import atomic_write  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -57,7 +59,9 @@ def main(argv=None) -> None:
         state_dict = convert(state_dict, pos_embed_grid=args.img_size // patch, keep_mask_token=True)
     print(f'converted {len(state_dict)} tensors')
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save({'state_dict': state_dict, 'meta': dict(source=args.src, source_format=fmt)}, args.dst)
+    buffer = io.BytesIO()  # atomic: an interrupted conversion never leaves a truncated DST
+    torch.save({'state_dict': state_dict, 'meta': dict(source=args.src, source_format=fmt)}, buffer)
+    atomic_write(buffer.getvalue(), args.dst)
     print(f'saved {args.dst}')
 
 
