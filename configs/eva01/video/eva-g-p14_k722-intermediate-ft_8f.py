@@ -1,0 +1,110 @@
+# EVA-01 g/14 video, stage 1: intermediate fine-tuning on the merged Kinetics-722 at 8 frames (arXiv 2211.07636).
+# Official values from github.com/baaivision/EVA EVA-01/video/configs/kinetics722_intermediate_ft.yaml, the defaults
+# in EVA-01/video/utils/config.py, the pipelines in EVA-01/video/datasets/build.py and scripts/run_k722_ft.sh.
+# Data layout as mmaction2's: data/kinetics722/videos_{train,val}/ + k722_{train,val}_list_videos.txt
+# ("<relative video path> <label>" lines; the official notebooks/build_file_list.ipynb builds them).
+default_scope = 'mmaction'
+custom_imports = dict(imports=['eva_mm', 'mmaction.models'], allow_failed_imports=False)
+
+num_frames = 8  # DATA.NUM_FRAMES
+num_classes = 722  # DATA.NUM_CLASSES (labels/kinetics722_labels.csv)
+img_size = 224  # DATA.INPUT_SIZE
+data_root = 'data/kinetics722'
+model = dict(
+    type='Recognizer3D',
+    backbone=dict(
+        type='EVAVideo', arch='eva-g', num_frames=num_frames, tubelet_size=1, img_size=img_size, patch_size=14,
+        drop_path_rate=0.3,  # MODEL.DROP_PATH_RATE
+        with_cp=True,  # TRAIN.USE_CHECKPOINT
+        init_cfg=dict(type='Pretrained', checkpoint='https://huggingface.co/BAAI/EVA/resolve/main/eva_psz14.pt')),
+    # Mean pooling + fc_norm are in the backbone (MYCLIP.USE_MEAN_POOLING); the head is the official linear head.
+    cls_head=dict(type='TimeSformerHead', num_classes=num_classes, in_channels=1408, average_clips='prob',
+                  label_smooth_eps=0.1),  # AUG.LABEL_SMOOTH
+    data_preprocessor=dict(type='ActionDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], format_shape='NCTHW',
+                           # AUG.MIXUP 0.8 / AUG.CUTMIX 1.0 / MIXUP_SWITCH_PROB 0.5 (mmaction's RandomBatchAugment)
+                           blending=dict(type='RandomBatchAugment', augments=[
+                               dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
+                               dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)])))
+
+scale_resize = 256  # int(256 / 224 * INPUT_SIZE)
+# TSN-style segment sampling (one frame per segment; official SampleFrames(clip_len=1, num_clips=T)), as one
+# T-frame clip for the 3D recognizer. Official ColorJitter p=0.8 / GrayScale p=0.2 are X-CLIP transforms;
+# mmaction2 1.2.0 has ColorJitter (always applied) and no GrayScale.
+train_pipeline = [
+    dict(type='PyAVInit'),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
+    dict(type='PyAVDecode'),
+    dict(type='Resize', scale=(-1, scale_resize)),
+    dict(type='MultiScaleCrop', input_size=img_size, scales=(1, 0.875, 0.75, 0.66), random_crop=False,
+         max_wh_scale_gap=1),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5),
+    dict(type='ColorJitter'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+val_pipeline = [
+    dict(type='PyAVInit'),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=1, test_mode=True),
+    dict(type='PyAVDecode'),
+    dict(type='Resize', scale=(-1, scale_resize)),
+    dict(type='CenterCrop', crop_size=img_size),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+# Official test: TEST.NUM_CLIP 4, TEST.NUM_CROP 3 (EVA-01/video/README.md), short side resized to 224, ThreeCrop.
+test_pipeline = [
+    dict(type='PyAVInit'),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=4, test_mode=True),
+    dict(type='PyAVDecode'),
+    dict(type='Resize', scale=(-1, img_size)),
+    dict(type='ThreeCrop', crop_size=img_size),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+train_dataloader = dict(
+    batch_size=2,  # TRAIN.BATCH_SIZE per GPU, 8 GPUs per node (scripts/run_k722_ft.sh), accumulation 1
+    num_workers=8, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type='VideoDataset', ann_file=f'{data_root}/k722_train_list_videos.txt',
+                 data_prefix=dict(video=f'{data_root}/videos_train'), pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=2, num_workers=8, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='VideoDataset', ann_file=f'{data_root}/k722_val_list_videos.txt',
+                 data_prefix=dict(video=f'{data_root}/videos_val'), pipeline=val_pipeline, test_mode=True))
+test_dataloader = dict(
+    batch_size=1, num_workers=8, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='VideoDataset', ann_file=f'{data_root}/k722_val_list_videos.txt',
+                 data_prefix=dict(video=f'{data_root}/videos_val'), pipeline=test_pipeline, test_mode=True))
+val_evaluator = dict(type='AccMetric')  # top-1 / top-5 and mean class accuracy
+test_evaluator = val_evaluator
+
+max_epochs = 40  # TRAIN.EPOCHS
+warmup_epochs = 5  # TRAIN.WARMUP_EPOCHS
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=1, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(
+    type='AmpOptimWrapper',  # TRAIN.OPT_LEVEL O1
+    optimizer=dict(type='AdamW', lr=8e-6, betas=(0.9, 0.98), eps=1e-6, weight_decay=0.05),  # TRAIN.LR etc.
+    constructor='EVALayerDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(layer_decay_rate=1.0),  # TRAIN.LAYER_WISE_DECAY
+    accumulative_counts=1)  # TRAIN.ACCUMULATION_STEPS (run_k722_ft.sh --accumulation-steps 1)
+param_scheduler = [  # TRAIN.LR_SCHEDULER cosine with linear warm-up from WARMUP_START_LR 0 to LR_MIN 0
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=warmup_epochs, end=max_epochs,
+         convert_to_iter_based=True),
+]
+default_hooks = dict(
+    runtime_info=dict(type='RuntimeInfoHook'), timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, ignore_last=False), param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
+    sampler_seed=dict(type='DistSamplerSeedHook'), sync_buffers=dict(type='SyncBuffersHook'))
+env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+               dist_cfg=dict(backend='nccl'))
+log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
+log_level = 'INFO'
+load_from = None
+resume = False

@@ -1,0 +1,69 @@
+# EVA-01 g/14 video, stage 2: 16-frame fine-tuning on Kinetics-400 from the K722 8-frame model (89.7 top-1, 4x3 views).
+# Official values: github.com/baaivision/EVA EVA-01/video/configs/kinetics400_ft.yaml. The 8-frame position embedding
+# of eva_video_k722.pth is resized trilinearly to 16 frames at load (EVAVideo.load_checkpoint), as the official loader.
+# The official loader keeps the K722 head rows of the K400 classes (data/k722_to_k400_mapping.npy); here the head
+# starts fresh unless such a mapped head is put in load_from.
+_base_ = ['./eva-g-p14_k722-intermediate-ft_8f.py']
+
+num_frames = 16  # DATA.NUM_FRAMES
+num_classes = 400
+img_size = 224  # DATA.INPUT_SIZE
+scale_resize = 256  # int(256 / 224 * INPUT_SIZE)
+data_root = 'data/kinetics400'
+model = dict(
+    backbone=dict(num_frames=num_frames, drop_path_rate=0.2,  # MODEL.DROP_PATH_RATE
+                  init_cfg=dict(checkpoint='https://huggingface.co/BAAI/EVA/resolve/main/eva_video_k722.pth')),
+    cls_head=dict(num_classes=num_classes, label_smooth_eps=0.1),  # AUG.LABEL_SMOOTH
+    data_preprocessor=dict(blending=None))  # AUG.MIXUP 0, AUG.CUTMIX 0
+# The same pipelines as stage 1 at 16 frames (mmengine merges list items only whole).
+train_pipeline = [
+    dict(type='PyAVInit'),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
+    dict(type='PyAVDecode'),
+    dict(type='Resize', scale=(-1, scale_resize)),
+    dict(type='MultiScaleCrop', input_size=img_size, scales=(1, 0.875, 0.75, 0.66), random_crop=False,
+         max_wh_scale_gap=1),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5),
+    dict(type='ColorJitter'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+val_pipeline = [
+    dict(type='PyAVInit'),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=1, test_mode=True),
+    dict(type='PyAVDecode'),
+    dict(type='Resize', scale=(-1, scale_resize)),
+    dict(type='CenterCrop', crop_size=img_size),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+# Official test: TEST.NUM_CLIP 4, TEST.NUM_CROP 3 (EVA-01/video/README.md), short side resized to 224, ThreeCrop.
+test_pipeline = [
+    dict(type='PyAVInit'),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=4, test_mode=True),
+    dict(type='PyAVDecode'),
+    dict(type='Resize', scale=(-1, img_size)),
+    dict(type='ThreeCrop', crop_size=img_size),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+train_dataloader = dict(
+    batch_size=1,  # TRAIN.BATCH_SIZE, with 4 accumulation steps
+    dataset=dict(ann_file=f'{data_root}/kinetics400_train_list_videos.txt',
+                 data_prefix=dict(video=f'{data_root}/videos_train'), pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    dataset=dict(ann_file=f'{data_root}/kinetics400_val_list_videos.txt',
+                 data_prefix=dict(video=f'{data_root}/videos_val'), pipeline=val_pipeline))
+test_dataloader = dict(
+    dataset=dict(ann_file=f'{data_root}/kinetics400_val_list_videos.txt',
+                 data_prefix=dict(video=f'{data_root}/videos_val'), pipeline=test_pipeline))
+
+max_epochs = 1  # TRAIN.EPOCHS
+train_cfg = dict(max_epochs=max_epochs)
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-6),  # TRAIN.LR (constant: WARMUP_START_LR = LR_MIN = 1e-6, WARMUP_EPOCHS 0)
+    paramwise_cfg=dict(layer_decay_rate=0.95),  # TRAIN.LAYER_WISE_DECAY
+    accumulative_counts=4)  # TRAIN.ACCUMULATION_STEPS
+param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True, begin=0, end=max_epochs)]
