@@ -12,7 +12,7 @@ model = dict(
         # the 14 x 14 (224) grid of eva_psz14to16.pt is resampled to it on load
         pretrain_img_size=896, drop_path_rate=0.5, with_cp=True,
         # official BEiTAdapter arguments
-        conv_inplane=64, n_points=4, deform_num_heads=16, cffn_ratio=0.25, deform_ratio=0.5, init_values=0.,
+        conv_inplane=64, n_points=4, deform_num_heads=16, cffn_ratio=0.25, deform_ratio=0.5, inj_init_values=0.,
         interaction_indexes=[[0, 9], [10, 19], [20, 29], [30, 39]], adapter_norm_cfg=dict(type='SyncBN'),
         init_cfg=dict(type='Pretrained', checkpoint='pretrain/eva_psz14to16.pt')),
     neck=None)

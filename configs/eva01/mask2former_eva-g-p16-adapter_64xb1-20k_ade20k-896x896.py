@@ -9,7 +9,7 @@ model = dict(
     backbone=dict(
         _delete_=True, type='EVAAdapter', arch='eva-g', img_size=896, patch_size=16, pretrain_img_size=896,
         drop_path_rate=0.5, with_cp=True, conv_inplane=64, n_points=4, deform_num_heads=16, cffn_ratio=0.25,
-        deform_ratio=0.5, init_values=0., interaction_indexes=[[0, 9], [10, 19], [20, 29], [30, 39]],
+        deform_ratio=0.5, inj_init_values=0., interaction_indexes=[[0, 9], [10, 19], [20, 29], [30, 39]],
         adapter_norm_cfg=dict(type='SyncBN')),
     neck=None)
 # Official load_from: the released eva_sem_seg_mask2former_cocostuff_53p4.pth (mmseg 0.20 layout); with eva_mm,

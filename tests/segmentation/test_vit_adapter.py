@@ -26,7 +26,7 @@ ADE = ROOT / 'configs/eva01/mask2former_eva-g-p16-adapter_64xb1-20k_ade20k-896x8
 def _small(**kw):
     torch.manual_seed(0)
     args = dict(arch=ARCH, img_size=64, patch_size=16, interaction_indexes=INDEXES, deform_num_heads=4,
-                deform_ratio=0.5, conv_inplane=8, init_values=0.5, adapter_norm_cfg=dict(type='BN'))
+                deform_ratio=0.5, conv_inplane=8, inj_init_values=0.5, adapter_norm_cfg=dict(type='BN'))
     args.update(kw)
     m = EVAAdapter(**args)
     with torch.no_grad():  # the official init zeroes these, which makes the queries' norms gradient-free at init
@@ -38,6 +38,7 @@ def _small(**kw):
 
 def test_shapes_non_square_and_every_parameter_gets_gradient():
     m = _small().train()
+    assert torch.all(m.interactions[2].injector.gamma == 0.5)  # inj_init_values
     outs = m(torch.randn(2, 3, 64, 96))
     assert [tuple(o.shape) for o in outs] == [(2, 64, 16, 24), (2, 64, 8, 12), (2, 64, 4, 6), (2, 64, 2, 3)]
     sum(o.square().mean() for o in outs).backward()
@@ -129,7 +130,7 @@ def test_recipe_values():
         assert (bb.arch, bb.img_size, bb.patch_size, bb.drop_path_rate, bb.with_cp) == ('eva-g', 896, 16, 0.5, True)
         assert (bb.conv_inplane, bb.n_points, bb.deform_num_heads, bb.cffn_ratio, bb.deform_ratio) == \
             (64, 4, 16, 0.25, 0.5)
-        assert bb.interaction_indexes == [[0, 9], [10, 19], [20, 29], [30, 39]]
+        assert bb.interaction_indexes == [[0, 9], [10, 19], [20, 29], [30, 39]] and bb.inj_init_values == 0.
         head = cfg.model.decode_head
         assert (head.num_queries, head.feat_channels, head.transformer_decoder.num_layers) == (200, 1024, 8)
         assert head.pixel_decoder.encoder.num_layers == 6

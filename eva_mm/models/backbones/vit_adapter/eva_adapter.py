@@ -57,7 +57,7 @@ class EVAAdapter(EVA):
         conv_inplane: Spatial prior stem width.
         n_points: Deformable sampling points per head and level.
         deform_num_heads: Deformable-attention heads.
-        init_values: Initial injector gamma (official ``inj_init_values``).
+        inj_init_values: Initial injector gamma (official name; EVA's blocks have no layer scale).
         with_cffn: CFFN in the extractors.
         cffn_ratio: CFFN bottleneck fraction.
         deform_ratio: Value width fraction of the deformable attention.
@@ -69,7 +69,7 @@ class EVAAdapter(EVA):
     """
 
     def __init__(self, interaction_indexes: Sequence[Sequence[int]] = ((0, 2), (3, 5), (6, 8), (9, 11)),
-                 conv_inplane: int = 64, n_points: int = 4, deform_num_heads: int = 6, init_values: float = 0.,
+                 conv_inplane: int = 64, n_points: int = 4, deform_num_heads: int = 6, inj_init_values: float = 0.,
                  with_cffn: bool = True, cffn_ratio: float = 0.25, deform_ratio: float = 1.0,
                  add_vit_feature: bool = True, adapter_norm_cfg: dict = dict(type='SyncBN'),
                  with_cp: bool = False, drop_path_rate: float = 0., **kwargs) -> None:
@@ -86,7 +86,7 @@ class EVAAdapter(EVA):
         self.spm = SpatialPriorModule(conv_inplane, dim, norm_cfg=adapter_norm_cfg, with_cp=False)
         n = len(self.interaction_indexes)
         self.interactions = nn.Sequential(*[InteractionBlock(
-            dim, deform_num_heads, n_points, deform_ratio, with_cffn, cffn_ratio, init_values,
+            dim, deform_num_heads, n_points, deform_ratio, with_cffn, cffn_ratio, inj_init_values,
             drop_path=drop_path_rate, extra_extractor=(i == n - 1), norm_eps=eps, with_cp=with_cp)
             for i in range(n)])
         self.up = nn.ConvTranspose2d(dim, dim, 2, 2)
