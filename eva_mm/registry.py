@@ -1,8 +1,8 @@
 """Registries eva_mm registers into.
 
 We register in mmengine's *root* registries: mmdet, mmseg and mmpretrain all create child registries of these,
-and a child falls back to its parent, so `dict(type='EVA')` resolves under every `default_scope` (DESIGN.md,
-decision 3). Registering in a toolbox's own registry would instead import that toolbox and hide the class from
+and a child falls back to its parent, so `dict(type='EVA')` resolves under every `default_scope` (docs/design.md,
+root registries). Registering in a toolbox's own registry would instead import that toolbox and hide the class from
 the other two.
 """
 from mmengine.registry import (

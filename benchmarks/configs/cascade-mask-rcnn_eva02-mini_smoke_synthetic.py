@@ -1,5 +1,5 @@
 # Smoke-size ViTDet Cascade Mask R-CNN for the benchmark's tiny/dry runs (tests, benchmarks/gpu.py --dry-run):
-# the EVA-02-B COCO recipe (configs/eva02/cascade-mask-rcnn_eva02-b_lsj-1024-60k_coco.py, eva.md Sec. 4.3) with
+# the EVA-02-B COCO recipe (configs/eva02/cascade-mask-rcnn_eva02-b_lsj-1024-60k_coco.py, docs/recipes.md) with
 # every width shrunk so one train step takes about a second on CPU. Same pieces: EVA-02 trunk (SwiGLU + sub-LN,
 # RoPE, windows + a global block), SimpleFPN, RPN, three cascade stages with the recipe's per-stage delta stds,
 # LN mask head, the layer-decay AdamW constructor. Not a recipe: numbers are sizes only.

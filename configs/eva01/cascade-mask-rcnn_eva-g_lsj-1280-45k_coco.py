@@ -1,5 +1,5 @@
 # EVA-01 (EVA-g) ViTDet Cascade Mask R-CNN, COCO (paper: 64.7 box / 55.5 mask AP test-dev; README val 64.5 / 55.0;
-# released checkpoints, single-scale val: 64.2 box, 55.0 mask). Numbers: eva.md Sec. 4.2, from
+# released checkpoints, single-scale val: 64.2 box, 55.0 mask). Numbers: docs/recipes.md#detection, from
 # EVA-01/det/projects/ViTDet/configs/COCO/cascade_mask_rcnn_vitdet_eva{,_1536}.py: init eva_o365.pth (after
 # Objects365), LSJ 1280 for training and 1536 for testing, windows of 16 with global blocks 3, 7, ..., 39 (every
 # 4th), decomposed relative position bias (zero-init, learned), frozen patch embedding, activation checkpointing,

@@ -1,5 +1,5 @@
 # EVA-01 (EVA-g) ViTDet Cascade Mask R-CNN, LVIS v1 (paper: 62.2 box / 55.0 mask AP, LVIS val single-scale with
-# maskness; APr 55.1 / 48.3). Numbers: eva.md Sec. 4.2, from EVA-01/det/projects/ViTDet/configs/LVIS/
+# maskness; APr 55.1 / 48.3). Numbers: docs/recipes.md#detection, from EVA-01/det/projects/ViTDet/configs/LVIS/
 # cascade_mask_rcnn_vitdet_eva{,_1536}.py: the COCO recipe's backbone (eva_o365.pth, LSJ 1280 / test 1536, windows
 # of 16, global blocks 3, 7, ..., 39, rel-pos, frozen patch embedding, drop path 0.6, layer decay 0.9), batch 64,
 # 75,001 iterations with x0.1 at 70k and 75k, warmup 250, lr 2e-4 as written in the official config (10x COCO);

@@ -1,7 +1,7 @@
 # EVA-01 g/14 ImageNet-1K fine-tuning at 336 from the IN-21K intermediate model (MIM -> IN-21K -> IN-1K; paper:
-# 89.6 top-1, reference/eva.md Sec. 7). Numbers: reference/eva.md Sec. 6 (batch 512, lr 3e-5, layer decay 0.95,
+# 89.6 top-1, docs/recipes.md#results). Numbers: docs/recipes.md#classification (batch 512, lr 3e-5, layer decay 0.95,
 # drop path 0.4, label smoothing 0.3, RandAug m9, EMA, crop_pct 1.0, 10 epochs at 336); mean-pool + fc_norm head,
-# frozen patch embedding, head init x0.001 (Sec. 1.2). Warmup 2 epochs is our choice (not in the reference).
+# frozen patch embedding, head init x0.001 (docs/architecture.md). Warmup 2 epochs is our choice (not official).
 _base_ = [
     '../_base_/datasets/imagenet_eva-ft-448.py',
     '../_base_/schedules/eva_ft_layer-decay.py',

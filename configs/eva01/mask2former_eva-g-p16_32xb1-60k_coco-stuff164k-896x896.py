@@ -1,6 +1,6 @@
 # EVA-01 g + Mask2Former on COCO-Stuff-164K (171 classes), 896 crops. Official: 53.4 mIoU single-scale WITH
 # ViT-Adapter, which eva_mm does not have yet (see _base_/models/mask2former_eva-g-p16.py): this config is the
-# recipe on a plain EVA-g + BEiT neck. Recipe (reference/eva.md §5; official
+# recipe on a plain EVA-g + BEiT neck. Recipe (docs/recipes.md#segmentation; official
 # EVA-01/seg/configs/coco_stuff164k/eva_mask2former_896_60k_cocostuff164k_ss.py): init eva_psz14to16.pt, drop
 # path 0.5, AdamW lr 1.5e-5, betas (0.9, 0.999), wd 0.05, layer decay 0.95 over 40 blocks, warmup 1500 iters
 # from 1e-6 then poly (1.0) to 0 at 60k, batch 32 (1 per GPU), slide test 896 / stride 512.

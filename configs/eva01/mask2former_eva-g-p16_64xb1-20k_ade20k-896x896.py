@@ -1,6 +1,6 @@
 # EVA-01 g + Mask2Former on ADE20K, 896 crops, initialised from the COCO-Stuff-164K model. Official: 61.5 mIoU
 # single-scale / 62.3 multi-scale WITH ViT-Adapter, which eva_mm does not have yet (see
-# _base_/models/mask2former_eva-g-p16.py). Recipe (reference/eva.md §5): 20k iters, batch 64, AdamW lr 2.5e-5,
+# _base_/models/mask2former_eva-g-p16.py). Recipe (docs/recipes.md#segmentation): 20k iters, batch 64, AdamW lr 2.5e-5,
 # wd 0.05, layer decay 0.95, warmup 500 from 1e-6 then poly (1.0), drop path 0.5, slide test 896 / stride 512;
 # multi-scale + flip: tools/test.py --tta (ratios 0.5-1.75).
 _base_ = [

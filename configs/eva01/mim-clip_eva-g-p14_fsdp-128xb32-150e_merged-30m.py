@@ -1,5 +1,5 @@
 # EVA-01 g/14 (1.0B) MIM pretraining on Merged-30M with the OpenAI CLIP ViT-L/14 teacher (768-d targets).
-# Numbers: reference/eva.md Sec. 3 (EVA-01 column: batch 4096 = 16 nodes x 8 GPUs x 32, AdamW lr 1e-3, betas
+# Numbers: docs/recipes.md#pretraining (EVA-01 column: batch 4096 = 16 nodes x 8 GPUs x 32, AdamW lr 1e-3, betas
 # (0.9, 0.98), eps 1e-6, wd 0.05, 150 epochs, warmup 2 epochs, cosine to 1e-5, grad clip 3.0, drop path 0.1, layer
 # scale 0, ZeRO-1) from EVA-01/eva/run_eva_pretraining.py and its README.
 # Multi-node: mmengine's FlexibleRunner with FSDP. The official run used DeepSpeed ZeRO-1 (optimizer-state sharding);
@@ -25,7 +25,7 @@ model = dict(
     head=dict(type='MIMCLIPHead', in_channels=1408, target_channels=768, init_std=0.015),
     teacher=dict(type='CLIPTeacher', tower='openai', arch='vit-l-14', img_size=224, checkpoint=openai_clip_l14))
 
-# Merged-30M (reference/eva.md Sec. 3): IN-21K + CC12M + CC3M + Objects365 + COCO train2017 + ADE20K train.
+# Merged-30M (docs/recipes.md#pretraining): IN-21K + CC12M + CC3M + Objects365 + COCO train2017 + ADE20K train.
 train_dataloader = dict(batch_size=32, dataset=dict(sources=[
     dict(name='imagenet21k', data_prefix='imagenet21k/train', ann_file='imagenet21k/meta/train.txt'),
     dict(name='cc12m', data_prefix='cc12m/images', ann_file='cc12m/images.txt'),

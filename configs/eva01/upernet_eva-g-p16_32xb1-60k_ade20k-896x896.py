@@ -1,5 +1,5 @@
 # EVA-01 g + UperNet on ADE20K, 896 crops. NO OFFICIAL RECIPE: EVA-01 released only Mask2Former (+ ViT-Adapter)
-# segmentation. Derived: the EVA-02 UperNet design (reference/eva.md §5: BEiT multi-scale neck, UperNet + aux FCN)
+# segmentation. Derived: the EVA-02 UperNet design (docs/recipes.md: BEiT multi-scale neck, UperNet + aux FCN)
 # on EVA-g with outputs after blocks 9/19/29/39 (the ViT-Adapter interaction ends), head channels 1024 (EVA-02-L),
 # and EVA-01's from-MIM segmentation optimisation (COCO-Stuff stage, EVA-01/seg/configs/coco_stuff164k/
 # eva_mask2former_896_60k_cocostuff164k_ss.py): init eva_psz14to16.pt, 896 crops, drop path 0.5, AdamW lr 1.5e-5,

@@ -1,5 +1,5 @@
 # EVA-02-B ViTDet Cascade Mask R-CNN, COCO system level without O365 (paper: 58.9 box / 50.7 mask AP, COCO val).
-# Numbers: eva.md Sec. 4.3 row "B COCO sys" (EVA-02/det `..._6attn_win32_1536`): 1536 LSJ, windows of 32 with
+# Numbers: docs/recipes.md#detection row "B COCO sys" (EVA-02/det `..._6attn_win32_1536`): 1536 LSJ, windows of 32 with
 # global blocks 1, 3, 5, 7, 9, 11 (every 2nd); otherwise as the 1024 baseline (lr 5e-5, lrd 0.7, dp 0.1,
 # batch 128, 60k).
 _base_ = ['./cascade-mask-rcnn_eva02-b_lsj-1024-60k_coco.py']

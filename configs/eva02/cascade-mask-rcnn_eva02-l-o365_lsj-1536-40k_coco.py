@@ -1,5 +1,5 @@
 # EVA-02-L ViTDet Cascade Mask R-CNN, COCO after Objects365 (paper: 64.1 box / 55.4 mask AP, COCO val; 64.5 / 55.8
-# test-dev). Numbers: eva.md Sec. 4.3 row "O365 -> COCO": init eva02_L_m38m_to_o365 (the O365 stage of
+# test-dev). Numbers: docs/recipes.md#detection row "O365 -> COCO": init eva02_L_m38m_to_o365 (the O365 stage of
 # cascade-rcnn_eva02-l_lsj-1536-400k_objects365v1.py), 1536 LSJ, windows of 16 with global blocks 2, 5, ..., 23,
 # drop path 0.3, lr 4e-5, layer decay 0.8, batch 64, 40k iterations, constant lr after a 1% (400 it) warmup,
 # EMA of the weights with decay 0.9999 (the EMA weights are the reported ones).

@@ -1,5 +1,5 @@
 # EVA-02-L ViTDet Cascade Mask R-CNN, LVIS v1 after Objects365 (paper: 65.2 box / 57.3 mask AP, LVIS val).
-# Numbers: eva.md Sec. 4.3 row "O365 -> LVIS": init eva02_L_in21k_to_o365, 1536 LSJ, windows of 16 with global
+# Numbers: docs/recipes.md#detection row "O365 -> LVIS": init eva02_L_in21k_to_o365, 1536 LSJ, windows of 16 with global
 # blocks 2, 5, ..., 23, drop path 0.3, lr 4e-5, layer decay 0.8, batch 64, 70k iterations, constant lr after a 1%
 # warmup, EMA 0.9999; repeat-factor sampling + federated loss; 1000 detections per image at score >= 0.001.
 _base_ = ['./cascade-mask-rcnn_eva02-l_lsj-1536-40k_lvis-v1.py']

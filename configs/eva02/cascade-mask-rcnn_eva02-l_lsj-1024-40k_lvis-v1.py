@@ -1,5 +1,5 @@
 # EVA-02-L ViTDet Cascade Mask R-CNN, LVIS v1 baseline (paper: 55.3 box / 48.6 mask AP, LVIS val).
-# Numbers: eva.md Sec. 4.3 row "L LVIS bsl": init eva02_L_pt_in21k_p14to16 (IN-21K MIM: Merged-38M holds
+# Numbers: docs/recipes.md#detection row "L LVIS bsl": init eva02_L_pt_in21k_p14to16 (IN-21K MIM: Merged-38M holds
 # COCO/O365 images), windows of 16 with global blocks 5, 11, 17, 23, drop path 0.4, lr 1e-4, layer decay 0.8,
 # batch 128, 40k iterations (x0.1 at 80% and 90%); RFS + federated loss as the B recipe.
 _base_ = ['./cascade-mask-rcnn_eva02-b_lsj-1024-50k_lvis-v1.py']

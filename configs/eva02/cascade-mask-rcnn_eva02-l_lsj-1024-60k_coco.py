@@ -1,5 +1,5 @@
 # EVA-02-L ViTDet Cascade Mask R-CNN, COCO baseline (paper: 59.2 box / 50.8 mask AP, COCO val).
-# Numbers: eva.md Sec. 4.3 row "L COCO bsl" (EVA-02/det eva2_mim_to_coco, eva02_L 1024): init
+# Numbers: docs/recipes.md#detection row "L COCO bsl" (EVA-02/det eva2_mim_to_coco, eva02_L 1024): init
 # eva02_L_pt_m38m_p14to16, windows of 16 with global blocks 5, 11, 17, 23 (every 6th), drop path 0.4, lr 6e-5,
 # layer decay 0.8, batch 144, 60k iterations; the rest as the B baseline.
 _base_ = ['./cascade-mask-rcnn_eva02-b_lsj-1024-60k_coco.py']

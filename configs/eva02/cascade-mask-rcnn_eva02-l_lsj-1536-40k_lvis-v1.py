@@ -1,7 +1,7 @@
 # EVA-02-L ViTDet Cascade Mask R-CNN, LVIS v1 system level without O365 (paper: 60.1 box / 53.5 mask AP).
-# Numbers: eva.md Sec. 4.3 row "L LVIS sys": as the L LVIS baseline at 1536 LSJ with windows of 32 and global
+# Numbers: docs/recipes.md#detection row "L LVIS sys": as the L LVIS baseline at 1536 LSJ with windows of 32 and global
 # blocks 2, 5, ..., 23 (every 3rd, 8). Testing at 1536 keeps up to 1000 detections per image with score threshold
-# 0.001 (the EVA LVIS protocol at 1536, eva.md Sec. 4.2), and the LVIS evaluation scores all 1000 (max_dets below).
+# 0.001 (the EVA LVIS protocol at 1536, docs/recipes.md), and the LVIS evaluation scores all 1000 (max_dets below).
 _base_ = ['./cascade-mask-rcnn_eva02-l_lsj-1024-40k_lvis-v1.py']
 
 image_size = (1536, 1536)

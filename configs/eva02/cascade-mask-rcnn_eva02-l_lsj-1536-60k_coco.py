@@ -1,5 +1,5 @@
 # EVA-02-L ViTDet Cascade Mask R-CNN, COCO system level without O365 (paper: 62.3 box / 53.8 mask AP, COCO val).
-# Numbers: eva.md Sec. 4.3 row "L COCO sys": init eva02_L_pt_m38m_p14to16, 1536 LSJ, windows of 32 with global
+# Numbers: docs/recipes.md#detection row "L COCO sys": init eva02_L_pt_m38m_p14to16, 1536 LSJ, windows of 32 with global
 # blocks 2, 5, ..., 23 (every 3rd, 8), drop path 0.4, lr 5e-5, layer decay 0.8, batch 128, 60k iterations,
 # activation checkpointing (the only EVA-02 detection recipe that uses it).
 _base_ = ['./cascade-mask-rcnn_eva02-b_lsj-1536-60k_coco.py']

@@ -1,6 +1,6 @@
 # EVA-02-L ViTDet Cascade R-CNN intermediate fine-tuning on Objects365 (boxes only, 365 classes, train + val),
 # the O365 stage before the COCO / LVIS system-level recipes (released: det/eva02_L_{m38m,in21k}_to_o365.pth).
-# Numbers: eva.md Sec. 4.3 row "L -> O365": init eva02_L_pt_m38m_p14to16 (in21k for the LVIS path), 1536 LSJ,
+# Numbers: docs/recipes.md#detection row "L -> O365": init eva02_L_pt_m38m_p14to16 (in21k for the LVIS path), 1536 LSJ,
 # windows of 16 with global blocks 2, 5, ..., 23 (8), drop path 0.4, AdamW lr 6e-5 betas (0.9, 0.999) wd 0.1,
 # layer decay 0.8, batch 160, 400k iterations (x0.1 at 80% and 90%), warmup 5000, AMP.
 _base_ = [

@@ -1,5 +1,5 @@
 # Linear probe of an EVA-02-B MIM model on ImageNet-1K: frozen backbone, mean-pooled last-block tokens,
-# BatchNorm without affine, one Linear layer. EVA publishes no MIM linear-probe recipe (reference/eva.md), so the
+# BatchNorm without affine, one Linear layer. EVA publishes no MIM linear-probe recipe (docs/recipes.md), so the
 # protocol is MAE's (arXiv 2111.06377, appendix A.2): LARS, base lr 0.1 per 256 images (batch 16384 -> 6.4),
 # weight decay 0, 90 epochs with 10 warmup, RandomResizedCrop + flip only, 224 px.
 _base_ = [

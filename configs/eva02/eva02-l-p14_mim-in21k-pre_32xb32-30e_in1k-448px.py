@@ -1,7 +1,7 @@
-# EVA-02-L ImageNet-1K fine-tuning at 448 from the IN-21K MIM checkpoint (paper: 89.6 top-1 with EMA, reference/eva.md Sec. 7).
-# Numbers: reference/eva.md Sec. 6 (L: lr 5e-5 from the IN-21K MIM model, layer decay 0.8, 30 epochs, drop path 0.15, label smoothing 0.2, EMA, 448 px,
+# EVA-02-L ImageNet-1K fine-tuning at 448 from the IN-21K MIM checkpoint (paper: 89.6 top-1 with EMA, docs/recipes.md).
+# Numbers: docs/recipes.md (L: lr 5e-5 from the IN-21K MIM model, layer decay 0.8, 30 epochs, drop path 0.15, label smoothing 0.2, EMA, 448 px,
 # RandAug m9, no mixup/cutmix, wd 0.05, crop_pct 1.0); mean-pool + fc_norm head and frozen patch embedding from
-# Sec. 1.2/1.3. Batch 1024 as for B (L's batch is not in the reference; unverified).
+# docs/architecture.md#layouts. Batch 1024 as for B (L's batch is not in the official recipe; unverified).
 _base_ = [
     '../_base_/datasets/imagenet_eva-ft-448.py',
     '../_base_/schedules/eva_ft_layer-decay.py',
@@ -23,7 +23,7 @@ model = dict(
     neck=dict(type='MeanPoolNorm', in_channels=embed_dims, norm='ln'),
     head=dict(type='LinearClsHead', num_classes=1000, in_channels=embed_dims,
               loss=dict(type='LabelSmoothLoss', label_smooth_val=0.2, mode='original'),
-              init_cfg=dict(type='TruncNormal', layer='Linear', std=2e-5)))  # 0.02 x init_scale 0.001 (Sec. 1.2)
+              init_cfg=dict(type='TruncNormal', layer='Linear', std=2e-5)))  # 0.02 x init_scale 0.001 (official)
 
 train_dataloader = dict(batch_size=32)
 optim_wrapper = dict(optimizer=dict(lr=lr), paramwise_cfg=dict(layer_decay_rate=layer_decay_rate))

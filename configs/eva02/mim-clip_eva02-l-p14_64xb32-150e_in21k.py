@@ -1,5 +1,5 @@
 # EVA-02-L MIM pretraining on ImageNet-21K with an EVA-CLIP g/14 teacher (1024-d targets).
-# Numbers: reference/eva.md Sec. 3 (EVA-02 table: batch 2048 = 8 nodes x 8 GPUs x 32, peak lr 1.5e-3, 150 epochs,
+# Numbers: docs/recipes.md#pretraining (EVA-02 table: batch 2048 = 8 nodes x 8 GPUs x 32, peak lr 1.5e-3, 150 epochs,
 # warmup 1 epoch, drop path 0.1, ZeRO 1) from EVA-02/asuka/run_*pretraining.py; patch-embed gradient x0.1
 # (--stop_grad_conv1). Launch: tools/dist_train.sh (torchrun) on 64 GPUs (DDP; for memory add the FSDP strategy of configs/eva01).
 _base_ = [
@@ -10,7 +10,7 @@ _base_ = [
 lr = 1.5e-3
 max_epochs = 150
 warmup_epochs = 1
-eva_clip_g14 = 'https://huggingface.co/BAAI/EVA/resolve/main/eva_clip_psz14.pt'  # EVA-CLIP g/14 (reference Sec. 2.1)
+eva_clip_g14 = 'https://huggingface.co/BAAI/EVA/resolve/main/eva_clip_psz14.pt'  # EVA-CLIP g/14 (docs/architecture.md)
 
 model = dict(
     type='MIMCLIP',

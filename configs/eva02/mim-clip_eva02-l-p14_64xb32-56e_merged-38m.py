@@ -1,5 +1,5 @@
 # EVA-02-L MIM pretraining on Merged-38M with an EVA-CLIP g/14 teacher (1024-d targets).
-# Numbers: reference/eva.md Sec. 3 (EVA-02 table: batch 2048 = 8 nodes x 8 GPUs x 32, peak lr 1.5e-3, 56 epochs,
+# Numbers: docs/recipes.md#pretraining (EVA-02 table: batch 2048 = 8 nodes x 8 GPUs x 32, peak lr 1.5e-3, 56 epochs,
 # warmup 1 epoch, drop path 0.1, ZeRO 1) from EVA-02/asuka/run_*pretraining.py; patch-embed gradient x0.1
 # (--stop_grad_conv1). Launch: tools/dist_train.sh (torchrun) on 64 GPUs (DDP; for memory add the FSDP strategy of configs/eva01).
 _base_ = [
@@ -10,7 +10,7 @@ _base_ = [
 lr = 1.5e-3
 max_epochs = 56
 warmup_epochs = 1
-eva_clip_g14 = 'https://huggingface.co/BAAI/EVA/resolve/main/eva_clip_psz14.pt'  # EVA-CLIP g/14 (reference Sec. 2.1)
+eva_clip_g14 = 'https://huggingface.co/BAAI/EVA/resolve/main/eva_clip_psz14.pt'  # EVA-CLIP g/14 (docs/architecture.md)
 
 model = dict(
     type='MIMCLIP',
@@ -21,7 +21,7 @@ model = dict(
                  checkpoint=eva_clip_g14),
     patch_embed_grad_scale=0.1)
 
-# Merged-38M (reference/eva.md Sec. 3): the Merged-30M sources + OpenImages v6.
+# Merged-38M (docs/recipes.md#pretraining): the Merged-30M sources + OpenImages v6.
 train_dataloader = dict(batch_size=32, dataset=dict(sources=[
     dict(name='imagenet21k', data_prefix='imagenet21k/train', ann_file='imagenet21k/meta/train.txt'),
     dict(name='cc12m', data_prefix='cc12m/images', ann_file='cc12m/images.txt'),

@@ -1,5 +1,5 @@
 # EVA-02-Ti MIM pretraining on ImageNet-21K with an EVA-CLIP g/14 teacher (1024-d targets).
-# Numbers: reference/eva.md Sec. 3 (EVA-02 table: batch 4000 = 5 nodes x 8 GPUs x 100, peak lr 3e-3, 240 epochs,
+# Numbers: docs/recipes.md#pretraining (EVA-02 table: batch 4000 = 5 nodes x 8 GPUs x 100, peak lr 3e-3, 240 epochs,
 # warmup 1 epoch, drop path 0.0, ZeRO 0) from EVA-02/asuka/run_*pretraining.py; patch-embed gradient x0.1
 # (--stop_grad_conv1). Launch: tools/dist_train.sh (torchrun) on 40 GPUs.
 _base_ = [
@@ -10,7 +10,7 @@ _base_ = [
 lr = 3e-3
 max_epochs = 240
 warmup_epochs = 1
-eva_clip_g14 = 'https://huggingface.co/BAAI/EVA/resolve/main/eva_clip_psz14.pt'  # EVA-CLIP g/14 (reference Sec. 2.1)
+eva_clip_g14 = 'https://huggingface.co/BAAI/EVA/resolve/main/eva_clip_psz14.pt'  # EVA-CLIP g/14 (docs/architecture.md)
 
 model = dict(
     type='MIMCLIP',

@@ -1,4 +1,4 @@
-# EVA-02-L + UperNet "pro" on ADE20K, 640 crops: 60.1 mIoU single-scale (reference/eva.md §5). Recipe from
+# EVA-02-L + UperNet "pro" on ADE20K, 640 crops: 60.1 mIoU single-scale (docs/recipes.md#segmentation). Recipe from
 # EVA-02/seg/configs/eva02/upernet/upernetpro_eva02_large_24_640_slide_80k.py: the 512 EVA-02-L recipe with
 # 640 crops (scale (2560, 640), as mmseg's ade20k_640x640.py), UperNet and auxiliary head channels 1536, and
 # slide test 640 / stride 426.

@@ -1,5 +1,5 @@
 # EVA-02-L + UperNet on ADE20K, 512 crops: 59.8 mIoU single-scale / 60.4 multi-scale + flip (official). Recipe from
-# EVA-02/seg/configs/eva02/upernet/upernet_eva02_large_24_512_slide_80k.py (reference/eva.md §5): patch-16 weights
+# EVA-02/seg/configs/eva02/upernet/upernet_eva02_large_24_512_slide_80k.py (docs/recipes.md): patch-16 weights
 # eva02_L_pt_m38m_p14to16.pt, blocks 7/11/15/23, drop path 0.2, UperNet channels 1024; AdamW lr 4e-5, wd 0.05,
 # layer decay 0.9 over 24 blocks; warmup 1500 from 1e-6, poly (1.0) to 0 at 80k; batch 32 (2 x 8 GPUs x 2; the
 # README says 16); fp16 officially (add --amp); slide test 512 / stride 341. Multi-scale: tools/test.py --tta

@@ -2,7 +2,7 @@
 # detection / segmentation quickstarts: 192 wide, 6 blocks, SwiGLU + RoPE, patch 8) regresses, at ~40% block-masked
 # patches, the features of a small randomly initialised (seeded, frozen) EVA-CLIP-style teacher on generated
 # unlabeled shapes images. Same pieces as configs/eva02/*: BlockwiseMaskGenerator, MIMCLIP, MIMCLIPHead, CLIPTeacher,
-# AdamW (0.9, 0.98), grad clip 3.0, warmup + cosine; sizes chosen for 2 CPU cores (reference/eva.md Sec. 3).
+# AdamW (0.9, 0.98), grad clip 3.0, warmup + cosine; sizes chosen for 2 CPU cores (docs/recipes.md#pretraining).
 # The result (work_dirs/.../iter_200.pth) initialises the dense quickstarts via load_from / init_cfg.
 _base_ = ['mmpretrain::_base_/default_runtime.py']
 custom_imports = dict(imports=['eva_mm'], allow_failed_imports=False)

@@ -5,7 +5,7 @@
 # at IoU 0.6, maskness rescoring). Unlike the paper configs it trains the backbone from scratch, so it uses no
 # layer-wise lr decay (that protects pre-trained lower blocks; here they must learn as fast as the rest) and an lr
 # tuned for this setting (below).
-# Shapes/recipe source: eva.md Sec. 4.1/4.3 (ViTDet design, EVA-02 test protocol); sizes chosen for 2 CPU cores.
+# Shapes/recipe source: docs/recipes.md#detection (ViTDet design, EVA-02 test protocol); sizes chosen for 2 CPU cores.
 # Measured: see README "Detection" (val, 60 images).
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
@@ -40,7 +40,7 @@ model = dict(
     train_cfg=dict(rpn_proposal=dict(nms_pre=500, max_per_img=200), rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(
         rpn=dict(nms_pre=300, max_per_img=100),
-        # EVA-02 test protocol (eva.md Sec. 4.1): class-wise linear soft-NMS, IoU 0.6; maskness rescoring.
+        # EVA-02 test protocol (docs/recipes.md#detection): class-wise linear soft-NMS, IoU 0.6; maskness rescoring.
         rcnn=dict(score_thr=0.05, max_per_img=50, maskness_thr=0.5,
                   nms=dict(type='soft_nms', iou_threshold=0.6, min_score=0.05, method='linear',
                            class_agnostic=False))))

@@ -1,4 +1,4 @@
-"""Pure conversion of released EVA / EVA-02 weights to eva_mm backbone keys (reference/eva.md §2).
+"""Pure conversion of released EVA / EVA-02 weights to eva_mm backbone keys (docs/architecture.md#checkpoints).
 
 Accepted sources, detected from the keys (one row each of :data:`eva_mm.checkpoint.formats.FORMAT_TABLE`, in its
 priority order):

@@ -1,4 +1,4 @@
-"""ImageNet fine-tune and linear-probe configs: recipe values equal reference/eva.md Sec. 6, every config builds
+"""ImageNet fine-tune and linear-probe configs: recipe values equal docs/recipes.md#classification, every config builds
 (meta device), the EVA classifier trains one step with layer decay, and the linear probe trains the head only."""
 import glob
 import os.path as osp
@@ -15,7 +15,7 @@ from mmpretrain.structures import DataSample
 pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
               pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
 
-# reference/eva.md Sec. 6: lr, layer decay, drop path, label smoothing, epochs, image size, total batch.
+# docs/recipes.md#classification: lr, layer decay, drop path, label smoothing, epochs, image size, total batch.
 FINETUNE = {
     'configs/eva01/eva-g-p14_in21k-ft_32xb16-10e_in1k-336px.py':
         dict(arch='eva-g', lr=3e-5, lrd=0.95, dp=0.4, ls=0.3, epochs=10, size=336, batch=512),

@@ -1,6 +1,6 @@
 """Every detection recipe loads, builds (full size, on the meta device) and carries the official values.
 
-The table below restates reference/eva.md Sec. 4.2 (EVA-01) and Sec. 4.3 (EVA-02): training / test size, windows,
+The table below restates docs/recipes.md#detection (EVA-01 and EVA-02): training / test size, windows,
 global blocks, drop path, layer decay, lr, batch, iterations, milestones, warmup, and the test protocol.
 """
 import os.path as osp

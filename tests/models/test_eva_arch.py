@@ -7,7 +7,7 @@ import eva_mm  # noqa: F401
 from eva_mm.models.backbones import ARCH_ZOO, EVA, resolve_arch
 from eva_mm.registry import MODELS
 
-# Official headless counts at 224 (patch embed, cls, pos_embed, blocks, final norm): reference/eva.md §1.1.
+# Official headless counts at 224 (patch embed, cls, pos_embed, blocks, final norm): docs/architecture.md.
 OFFICIAL_PARAMS = {
     'eva-g': 1_011_146_112,
     'eva02-t': 5_502_144,

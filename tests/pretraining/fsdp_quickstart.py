@@ -1,6 +1,6 @@
 # Test config: the MIM quickstart under mmengine's FlexibleRunner + FSDPStrategy, as configs/eva01's EVA-g config
 # runs it, scaled to 2 CPU processes (gloo) and a few iterations. CPU FSDP needs an explicit CPU device_id
-# (mmengine defaults to cuda:LOCAL_RANK, reference/openmmlab.md Sec. 10) and no mixed precision; tools/train.py joins
+# (mmengine defaults to cuda:LOCAL_RANK, docs/design.md) and no mixed precision; tools/train.py joins
 # the gloo group itself when there is no CUDA.
 _base_ = ['../../configs/quickstart/mim-clip_eva02-mini-p8_200it_unlabeled-shapes.py']
 

@@ -58,7 +58,7 @@ def test_mim_checkpoint_loads_without_missing_keys(mim_checkpoint, name):
 
 
 def test_rel_pos_tables_are_the_only_new_keys(mim_checkpoint):
-    """EVA-01 detection adds zero-initialised decomposed rel-pos tables, learned in fine-tuning (eva.md Sec. 4.2)."""
+    """EVA-01 detection adds zero-initialised decomposed rel-pos tables, learned in fine-tuning (docs/recipes.md)."""
     backbone = MODELS.build(dict(type='EVA', arch=ARCH, img_size=64, patch_size=16, window_size=2,
                                  global_attn_indexes=(3,), use_rel_pos=True, out_indices=(3,)))
     report = load_pretrained(backbone, mim_checkpoint[0])

@@ -1,5 +1,5 @@
 """Every MIM config loads and builds (EVA-g on the meta device, teachers without their download), and its recipe
-values equal the official tables (reference/eva.md Sec. 3)."""
+values equal the official tables (docs/recipes.md#pretraining)."""
 import glob
 import os.path as osp
 import re
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:Use
               pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
 
 CLIP_MEAN = [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255]
-# reference/eva.md Sec. 3 table: teacher, target dim, epochs, total batch, peak lr, warmup epochs, drop path.
+# docs/recipes.md#pretraining table: teacher, target dim, epochs, total batch, peak lr, warmup epochs, drop path.
 RECIPES = {
     'configs/eva01/mim-clip_eva-g-p14_fsdp-128xb32-150e_merged-30m.py':
         dict(arch='eva-g', tower='openai', dim=768, epochs=150, batch=4096, lr=1e-3, warmup=2, dp=0.1),
@@ -98,7 +98,7 @@ def test_config_builds(path):
     with DefaultScope.overwrite_default_scope('mmpretrain'), torch.device('meta'):
         model = MODELS.build(model_cfg)
     student = sum(p.numel() for p in model.backbone.parameters())
-    # headless counts of reference/eva.md Sec. 1.1 plus the mask token (the final norm is included there)
+    # headless counts of docs/architecture.md#parameter-counts plus the mask token (the final norm is included there)
     headless = {'eva-g': 1_011_146_112, 'eva02-t': 5_502_144, 'eva02-s': 21_621_120, 'eva02-b': 85_758_720,
                 'eva02-l': 303_268_800}[model_cfg['backbone']['arch']]
     assert student == headless + model.backbone.embed_dims

@@ -1,6 +1,6 @@
 """Every segmentation config loads, builds at full size (meta device), and carries the official recipe.
 
-RECIPES equals the tables of reference/eva.md §5 (EVA-02 UperNet B / L / L-640, EVA-01 Mask2Former COCO-Stuff ->
+RECIPES equals the tables of docs/recipes.md (EVA-02 UperNet B / L / L-640, EVA-01 Mask2Former COCO-Stuff ->
 ADE20K). The EVA-01 UperNet row has no official source; it pins the derived recipe its config documents.
 """
 import os.path as osp
@@ -112,7 +112,7 @@ def test_builds_full_size_on_meta(loaded):
     n_backbone = sum(p.numel() for p in model.backbone.parameters())
     embed = model.backbone.embed_dims
     assert embed == {'eva02-b': 768, 'eva02-l': 1024, 'eva-g': 1408}[RECIPES[name]['arch']]
-    # headless trunk counts of reference/eva.md §1.1 at patch 14 / 224; patch 16 adds 3 x (16^2 - 14^2) x D kernel
+    # headless trunk counts of docs/architecture.md at patch 14 / 224; patch 16 adds 3 x (16^2 - 14^2) x D kernel
     # weights, the 224/16 grid drops (256 - 196) x D position rows, and no final norm (2 x D).
     official = {'eva02-b': 85_758_720, 'eva02-l': 303_268_800, 'eva-g': 1_011_146_112}[RECIPES[name]['arch']]
     assert n_backbone == official + 3 * (16 ** 2 - 14 ** 2) * embed - (256 - 196) * embed - 2 * embed

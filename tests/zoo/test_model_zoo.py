@@ -1,6 +1,6 @@
-"""The model zoo (configs/*/metafile.yml + model-index.yml) against reference/eva.md, and eva_mm.zoo's lookups.
+"""The model zoo (configs/*/metafile.yml + model-index.yml) against docs/recipes.md, and eva_mm.zoo's lookups.
 
-The tables below restate reference/eva.md Sec. 2.1 (released file names) and Sec. 4-7 (official results); the
+The tables below restate docs/architecture.md (released file names) and docs/recipes.md (results); the
 metafiles must agree with them, cover every config under configs/eva01 and configs/eva02, and load in mim's parser.
 """
 import glob
@@ -15,7 +15,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 EVA01 = 'https://huggingface.co/BAAI/EVA/resolve/main/'
 EVA02 = 'https://huggingface.co/Yuxin-CV/EVA-02/resolve/main/eva02/'
 
-# reference/eva.md Sec. 2.1: the released files each config may name (wildcards expanded as released).
+# docs/architecture.md#checkpoints: the released files each config may name (wildcards expanded as released).
 RELEASED = {EVA01 + f for f in (
     'eva_psz14.pt', 'eva_psz14to16.pt', 'eva_21k_224px_psz14.pt', 'eva_21k_1k_336px_psz14_ema_89p6.pt',
     'eva_21k_1k_560px_psz14_ema_89p7.pt', 'eva_clip_psz14.pt', 'eva_o365.pth', 'eva_coco_det.pth', 'eva_coco_seg.pth',
@@ -29,7 +29,7 @@ RELEASED |= {EVA02 + f for f in (
     + [f'det/eva02_L_{d}_sys_o365.pth' for d in ('coco_det', 'coco_seg', 'lvis')]
     + [f'seg/eva02_{s}_ade_seg_upernet_sz{z}.pth' for s in ('B', 'L') for z in (512, 640)])}
 
-# reference/eva.md Sec. 4.2/4.3/5/7: the released checkpoint(s) a config reproduces -> its official results.
+# docs/recipes.md#results: the released checkpoint(s) a config reproduces -> its official results.
 OFFICIAL = {
     (EVA01 + 'eva_21k_1k_336px_psz14_ema_89p6.pt',): {('ImageNet-1k', 'Top 1 Accuracy'): 89.6},
     (EVA01 + 'eva_21k_1k_560px_psz14_ema_89p7.pt',): {('ImageNet-1k', 'Top 1 Accuracy'): 89.7},
@@ -51,9 +51,9 @@ OFFICIAL = {
     (EVA02 + 'seg/eva02_L_ade_seg_upernet_sz512.pth',): {('ADE20K', 'mIoU'): 59.8, ('ADE20K', 'mIoU(ms+flip)'): 60.4},
     (EVA02 + 'seg/eva02_L_ade_seg_upernet_sz640.pth',): {('ADE20K', 'mIoU'): 60.1},
 }
-# LVIS APr (reference Sec. 7): box 55.1, mask 48.3, keyed by task.
+# LVIS APr (docs/recipes.md#results): box 55.1, mask 48.3, keyed by task.
 LVIS_APR = {'Object Detection': 55.1, 'Instance Segmentation': 48.3}
-# reference/eva.md Sec. 1.1: headless parameter counts.
+# docs/architecture.md#parameter-counts: headless parameter counts.
 PARAMS = {'EVA-g': 1011146112, 'EVA-02-Ti': 5502144, 'EVA-02-S': 21621120, 'EVA-02-B': 85758720,
           'EVA-02-L': 303268800}
 

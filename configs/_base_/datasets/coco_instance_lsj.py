@@ -1,4 +1,4 @@
-# COCO 2017 instances (data/coco, mmdet layout) with large-scale jitter, as ViTDet/EVA train (eva.md Sec. 4.1):
+# COCO 2017 instances (data/coco, mmdet layout) with large-scale jitter, as ViTDet/EVA train (docs/recipes.md):
 # hflip, resize to `image_size` x [0.1, 2.0], random crop of `image_size` (no pad: the data preprocessor's
 # BatchFixedSizePad pads each batch to the square); test: longer side resized to `image_size`.
 # Leaf configs with another size re-declare both pipelines.

@@ -1,4 +1,4 @@
-# ImageNet-1K fine-tuning data of EVA / EVA-02 (reference/eva.md Sec. 6): RandomResizedCrop (bicubic) + flip +
+# ImageNet-1K fine-tuning data of EVA / EVA-02 (docs/recipes.md#classification): RandomResizedCrop (bicubic) + flip +
 # RandAugment m9 (timm 'rand-m9-mstd0.5-inc1', 2 ops), no mixup / cutmix; test: resize + center crop with
 # crop_pct 1.0 (resize the short side to the crop size); CLIP mean/std. Layout: mmpretrain's data/imagenet.
 custom_imports = dict(imports=['eva_mm'], allow_failed_imports=False)

@@ -1,6 +1,6 @@
 # LVIS v1 instances (data/lvis_v1 with annotations/lvis_v1_{train,val}.json and the COCO 2017 image folders,
 # mmdet's layout; 1203 classes) with large-scale jitter, repeat-factor sampling (t = 0.001) and LVISMetric
-# (AP, APr/APc/APf), as ViTDet/EVA (eva.md Sec. 4.2/4.3). LVIS is federated, so images without annotations
+# (AP, APr/APc/APf), as ViTDet/EVA (docs/recipes.md#detection). LVIS is federated, so images without annotations
 # are kept out of training but the evaluation uses the official val file.
 _base_ = ['./coco_instance_lsj.py']
 

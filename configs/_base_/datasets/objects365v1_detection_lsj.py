@@ -1,5 +1,5 @@
 # Objects365 v1 boxes (data/Objects365/Obj365_v1, mmdet's layout; 365 classes) with large-scale jitter, for EVA's
-# intermediate detection fine-tuning, which trains on train + val (eva.md Sec. 4.2, issues #22/#30).
+# intermediate detection fine-tuning, which trains on train + val (docs/recipes.md#detection, issues #22/#30).
 _base_ = ['mmdet::_base_/datasets/objects365v1_detection.py']
 
 image_size = (1536, 1536)

@@ -1,8 +1,8 @@
-# EVA / EVA-02 ViTDet Cascade Mask R-CNN (eva.md Sec. 4.1; EVA-02/det/projects/ViTDet/configs/common/
+# EVA / EVA-02 ViTDet Cascade Mask R-CNN (docs/recipes.md#detection; EVA-02/det/projects/ViTDet/configs/common/
 # and EVA-01/det/projects/ViTDet/configs/): plain EVA backbone (last block, stride 16) -> SimpleFPN (P2-P6, LN)
 # -> RPN with 2 convs -> 3 cascade stages (IoU 0.5/0.6/0.7, delta weights (10,10,5,5), (20,20,10,10),
 # (30,30,15,15) = stds 1/weight) with Shared4Conv1FC LN box heads and class-agnostic regression -> FCN mask head
-# with LN. Test protocol: linear soft-NMS at IoU 0.6 and maskness rescoring (eva.md Sec. 4.1).
+# with LN. Test protocol: linear soft-NMS at IoU 0.6 and maskness rescoring (docs/recipes.md#detection).
 # Leaf configs set the backbone arch, sizes, windows and the schedule.
 _base_ = ['mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py']
 custom_imports = dict(imports=['eva_mm'], allow_failed_imports=False)
@@ -21,7 +21,7 @@ stage_head = dict(type='Shared4Conv1FCBBoxHead', in_channels=256, conv_out_chann
 
 model = dict(
     data_preprocessor=dict(
-        # RGB, ImageNet mean/std (eva.md Sec. 4.1); LSJ pads every image to the square crop
+        # RGB, ImageNet mean/std (docs/recipes.md#detection); LSJ pads every image to the square crop
         mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_mask=True,
         pad_size_divisor=32,
         batch_augments=[dict(type='BatchFixedSizePad', size=(1024, 1024), pad_mask=True)]),

@@ -1,4 +1,4 @@
-# The EVA ViTDet Cascade Mask R-CNN for LVIS v1 (eva.md Sec. 4.2/4.3): 1203 classes, federated sigmoid CE in every
+# The EVA ViTDet Cascade Mask R-CNN for LVIS v1 (docs/recipes.md#detection): 1203 classes, federated sigmoid CE in every
 # box head (50 classes per batch, negatives sampled by image frequency ** 0.5 read from the train annotations),
 # and LVIS test settings: up to 300 detections per image with score threshold 0.02 (leaf configs testing at 1536
 # raise them to 1000 and 0.001, the EVA-01 LVIS protocol).

@@ -1,4 +1,4 @@
-# The EVA ViTDet Cascade R-CNN without the mask branch, for Objects365 (365 classes, boxes only; eva.md Sec. 4.3,
+# The EVA ViTDet Cascade R-CNN without the mask branch, for Objects365 (365 classes, boxes only; docs/recipes.md,
 # "L -> O365: no mask head"). Maskness rescoring needs a mask head, so only soft-NMS remains of the test protocol.
 _base_ = ['./cascade-mask-rcnn_eva-vitdet.py']
 

@@ -1,4 +1,4 @@
-# EVA-01 g + Mask2Former for semantic segmentation (reference/eva.md §5; official
+# EVA-01 g + Mask2Former for semantic segmentation (docs/recipes.md#segmentation; official
 # EVA-01/seg/configs/_base_/models/mask2former_beit_cocostuff.py and
 # EVA-01/seg/configs/coco_stuff164k/eva_mask2former_896_60k_cocostuff164k_ss.py): 200 queries, 1024 channels,
 # MSDeformAttn pixel decoder (6 layers, 32 heads, FFN 4096, 3 levels, 4 points), 8 transformer decoder layers

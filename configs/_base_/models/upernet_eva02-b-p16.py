@@ -1,4 +1,4 @@
-# EVA-02-B UperNet for semantic segmentation, BEiT recipe (reference/eva.md §5; official
+# EVA-02-B UperNet for semantic segmentation, BEiT recipe (docs/recipes.md#segmentation; official
 # EVA-02/seg/configs/eva02/upernet/upernet_eva02_base_12_512_slide_60k.py): patch-16 backbone (official 14->16
 # weights keep a 14x14 position grid, resampled to the input), block outputs 3/5/7/11 -> BEiT multi-scale neck
 # (mmseg Feature2Pyramid: 2x ConvT + SyncBN + GELU, ConvT, identity, MaxPool = the official in-backbone fpn1..4)

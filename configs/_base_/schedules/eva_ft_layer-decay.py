@@ -1,11 +1,11 @@
-# EVA / EVA-02 ImageNet fine-tuning optimisation (reference/eva.md Sec. 6): AdamW, weight decay 0.05 (none on 1-D
+# EVA / EVA-02 ImageNet fine-tuning optimisation (docs/recipes.md#classification): AdamW, weight decay 0.05 (none on 1-D
 # params, pos_embed, cls_token), layer-wise lr decay via the EVA backbone's get_layer_depth, AMP, linear warmup then
 # cosine per iteration, EMA of the weights. Child configs set lr, layer_decay_rate, epochs and warmup.
 _base_ = ['mmpretrain::_base_/default_runtime.py']  # hooks below override the runtime's
 lr = 1e-4
 layer_decay_rate = 0.7
 max_epochs = 30
-warmup_epochs = 3  # not in reference/eva.md; the EVA-02 FT scripts' default (unverified)
+warmup_epochs = 3  # not in docs/recipes.md#classification; the EVA-02 FT scripts' default (unverified)
 min_lr = 1e-6  # (unverified) timm-style FT default
 
 optim_wrapper = dict(

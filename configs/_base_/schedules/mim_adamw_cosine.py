@@ -1,4 +1,4 @@
-# EVA / EVA-02 MIM optimisation (reference/eva.md Sec. 3): AdamW betas (0.9, 0.98), eps 1e-6, weight decay 0.05
+# EVA / EVA-02 MIM optimisation (docs/recipes.md#pretraining): AdamW betas (0.9, 0.98), eps 1e-6, weight decay 0.05
 # (none on 1-D params, pos_embed, cls_token, mask_token), grad clip 3.0, linear warmup from 1e-6 then cosine to
 # min lr 1e-5, per iteration. Child configs set the peak lr, epochs and warmup epochs.
 _base_ = ['mmpretrain::_base_/default_runtime.py']  # hooks below override the runtime's

@@ -1,5 +1,5 @@
 """Repeat-factor sampling for long-tailed data (Gupta et al., "LVIS", arXiv 1908.03195, Sec. 5), as detectron2's
-`RepeatFactorTrainingSampler` used by ViTDet and EVA on LVIS (`repeat_thresh=0.001`, eva.md Sec. 4.2).
+`RepeatFactorTrainingSampler` used by ViTDet and EVA on LVIS (`repeat_thresh=0.001`, docs/recipes.md#detection).
 
 Category c appearing in a fraction f(c) of the images gets r(c) = max(1, sqrt(t / f(c))); an image gets the
 largest r(c) of its categories (1 if it has none). Each pass over the data repeats image i floor(r_i) times plus

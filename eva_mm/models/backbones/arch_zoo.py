@@ -1,4 +1,4 @@
-"""EVA / EVA-02 architectures as data: one row per variant (reference/eva.md §1.1).
+"""EVA / EVA-02 architectures as data: one row per variant (docs/architecture.md#parameter-counts).
 
 Each row gives the trunk only; image size, patch size (14 for the released weights, 16 after the official 14->16
 conversion for dense tasks), windows and heads are chosen per task by the config.

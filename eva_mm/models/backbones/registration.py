@@ -1,6 +1,6 @@
 """Make ``dict(type='EVA')`` mean eva_mm's backbone under ``default_scope='mmpretrain'`` too.
 
-eva_mm registers in mmengine's root ``MODELS`` (DESIGN.md decision 3), and a scope's child registry is searched
+eva_mm registers in mmengine's root ``MODELS`` (docs/design.md), and a scope's child registry is searched
 before the root. mmpretrain 1.2.0 registers its own ``EVA`` (the MAE-style self-supervised *algorithm* in
 ``mmpretrain.models.selfsup``), so under its scope ``type='EVA'`` would build that instead. We keep mmpretrain's
 class reachable as ``MMPretrainEVA`` and let the name ``EVA`` fall through to the root. mmpretrain fills its registry

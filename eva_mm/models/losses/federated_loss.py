@@ -1,5 +1,5 @@
 """Federated sigmoid cross-entropy for long-tailed detection (Zhou et al., "Probabilistic two-stage detection",
-arXiv 2103.07461), the LVIS classification loss of ViTDet and EVA (eva.md Sec. 4.2; detectron2
+arXiv 2103.07461), the LVIS classification loss of ViTDet and EVA (docs/recipes.md#detection; detectron2
 `FastRCNNOutputLayers(use_sigmoid_ce=True, use_fed_loss=True)`).
 
 LVIS is federated: an image is only exhaustively labelled for some classes, so penalising every absent class

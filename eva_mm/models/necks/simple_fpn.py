@@ -3,7 +3,7 @@ Detection", arXiv 2203.16527, Sec. 3): a pyramid built from the plain backbone's
 
 Each scale gets its own resampling branch (transposed convs up, max-pool down), then a 1x1 and a 3x3 conv with a
 norm and no bias; there is no top-down path. An extra level (P6) is a stride-2 subsample of the coarsest output,
-as detectron2's `LastLevelMaxPool`. Used by EVA/EVA-02 detection (eva.md Sec. 4.1).
+as detectron2's `LastLevelMaxPool`. Used by EVA/EVA-02 detection (docs/recipes.md#detection).
 """
 import math
 from typing import List, Optional, Sequence, Tuple

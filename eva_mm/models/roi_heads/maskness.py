@@ -1,4 +1,4 @@
-"""Maskness rescoring, EVA's mask test protocol (eva.md Sec. 4.1; official `roi_heads/cascade_rcnn.py`).
+"""Maskness rescoring, EVA's mask test protocol (docs/recipes.md#detection; official `roi_heads/cascade_rcnn.py`).
 
 Each detection's score is multiplied by its *maskness*: the mean predicted mask probability over the pixels the
 mask head is confident about (probability > `thr`). A box whose mask is crisp keeps its score; a box with a vague
