@@ -81,8 +81,8 @@ def test_no_citation_leaves_the_repository() -> None:
     assert not hits, 'citations of notes outside the repository:\n' + '\n'.join(hits)
 
 
-@pytest.mark.parametrize('doc', _markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_relative_links_resolve(doc: Path) -> None:
+def broken_links(doc: Path) -> list[str]:
+    """Relative links of a markdown file whose file or ``#anchor`` does not exist."""
     broken = []
     for line in _prose_lines(doc):
         for m in _LINK.finditer(line):
@@ -94,5 +94,19 @@ def test_relative_links_resolve(doc: Path) -> None:
             if not dest.exists():
                 broken.append(f'{target}: no such file')
             elif anchor and dest.suffix == '.md' and anchor not in anchors(dest):
-                broken.append(f'{target}: no heading #{anchor} in {dest.relative_to(ROOT)}')
+                broken.append(f'{target}: no heading #{anchor} in {dest.name}')
+    return broken
+
+
+def test_broken_links_are_found(tmp_path: Path) -> None:
+    (tmp_path / 'b.md').write_text('# Top\n## Top\n', encoding='utf-8')
+    doc = tmp_path / 'a.md'
+    doc.write_text('[ok](b.md#top-1) [x](b.md#nope) [y](c.md) [z](https://x.org/c.md)\n```\n[code](d.md)\n```\n',
+                   encoding='utf-8')
+    assert broken_links(doc) == ['b.md#nope: no heading #nope in b.md', 'c.md: no such file']
+
+
+@pytest.mark.parametrize('doc', _markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_resolve(doc: Path) -> None:
+    broken = broken_links(doc)
     assert not broken, f'{doc.relative_to(ROOT)}: broken links:\n' + '\n'.join(broken)
