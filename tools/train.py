@@ -11,6 +11,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 import eva_mm  # noqa: E402,F401  (fixes the stack and registers eva_mm before any config is read)
 from eva_mm.engine.cli import add_common_args, build_runner, load_config  # noqa: E402
+from eva_mm.engine.config_check import check_train_config  # noqa: E402
 from eva_mm.engine.workdir import deferred_config_dump, protect  # noqa: E402
 
 
@@ -48,6 +49,7 @@ def main(argv=None):
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    check_train_config(cfg)
     lock = protect(cfg.work_dir, args.resume, args.overwrite)  # refuses before anything is written
     try:
         with deferred_config_dump():  # the work dir's config is replaced only once the new one has built

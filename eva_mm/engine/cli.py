@@ -10,6 +10,7 @@ from typing import Any
 
 from mmengine.config import Config, DictAction
 
+from .config_check import read_config
 from .fsdp import add_fsdp_global_clip_hook
 from .load_from_ema import add_checkpoint_select_hook
 from .rng_state import add_rng_state_hook
@@ -37,7 +38,7 @@ def load_config(args: argparse.Namespace) -> Config:
         raise FileNotFoundError(f'config file {args.config!r} not found')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)  # a syntax error names the config file
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
