@@ -62,14 +62,18 @@ def build_rope_2d(
     cols = torch.arange(grid[1], device=device, dtype=torch.float32) / grid[1] * ref_grid[1]
     coords = torch.stack(torch.meshgrid(rows, cols, indexing='ij'), dim=-1)  # [H, W, 2]
     angles = (coords.unsqueeze(-1) * freqs).flatten(-2)  # [H, W, 2 * head_dim // 4]: row bands then column bands
-    angles = angles.reshape(grid[0] * grid[1], -1).repeat_interleave(2, dim=-1)  # [N, head_dim], pairs share angles
+    angles = angles.reshape(grid[0] * grid[1], -1)
+    # [N, head_dim], pairs share angles; stack + flatten rather than repeat_interleave, whose ONNX export loses
+    # the tensor's rank
+    angles = torch.stack((angles, angles), dim=-1).flatten(-2)
     return angles.sin().to(dtype), angles.cos().to(dtype)
 
 
 def _rotate_pairs(x: torch.Tensor) -> torch.Tensor:
     """``[x0, x1, x2, x3, ...] -> [-x1, x0, -x3, x2, ...]`` over the last dim."""
-    pairs = x.unflatten(-1, (-1, 2))
-    return torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
+    # even and odd channels by strided slices (not unflatten(-1, (-1, 2))): the ONNX exporter infers the rank of
+    # the strided form exactly, and the graph stays free of rank-changing reshapes
+    return torch.stack((-x[..., 1::2], x[..., 0::2]), dim=-1).flatten(-2)
 
 
 def apply_rope(x: torch.Tensor, sin: torch.Tensor, cos: torch.Tensor) -> torch.Tensor:
@@ -82,6 +86,10 @@ def apply_rope(x: torch.Tensor, sin: torch.Tensor, cos: torch.Tensor) -> torch.T
     Returns:
         Tensor shaped and typed like ``x``.
     """
+    # The tables get x's rank (leading size-1 axes) before the products: an exported graph then multiplies
+    # equal-rank tensors, where a rank-2 table against rank-4 q/k is the implicit broadcast TensorRT refuses.
+    for _ in range(x.dim() - cos.dim()):
+        cos, sin = cos.unsqueeze(0), sin.unsqueeze(0)
     # Rotation is done in the tables' precision (float32 by default) and cast back once, as the reference does.
     return (x * cos + _rotate_pairs(x) * sin).to(x.dtype)
 
