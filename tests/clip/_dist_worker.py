@@ -9,7 +9,6 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-
 # The loss module needs torch only; loading it by path keeps the worker's start-up free of the OpenMMLab imports.
 _spec = importlib.util.spec_from_file_location(
     'clip_loss', Path(__file__).resolve().parents[2] / 'eva_mm' / 'models' / 'clip' / 'loss.py')
