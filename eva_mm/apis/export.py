@@ -94,7 +94,7 @@ def export_module(module: nn.Module, file: str, example: torch.Tensor, output_na
             # expected here: the TorchScript exporter is the legacy one (the dynamo one needs onnxscript), shape
             # checks become constants for the traced size (eva_mm checks them before export), and a p=0 dropout
             for message in ('You are using the legacy TorchScript', 'Converting a tensor to a Python',
-                            "operator 'dropout' is set to train=True", 'The feature will be removed'):
+                            'ONNX export mode is set to TrainingMode.EVAL', 'The feature will be removed'):
                 warnings.filterwarnings('ignore', message=message)
             torch.onnx.export(module, (example,), file, input_names=['images'], output_names=list(output_names),
                               dynamic_axes=dynamic, opset_version=opset, dynamo=False)

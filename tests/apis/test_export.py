@@ -90,3 +90,16 @@ def test_unknown_part_and_wrong_model_are_errors(tmp_path):
         export_onnx(model, 'head', str(tmp_path / 'x.onnx'))
     with pytest.raises(ValueError, match='ImageClassifier'):
         export_onnx(model, 'classifier', str(tmp_path / 'x.onnx'))
+
+
+def test_export_tool_reports_parity(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('export_onnx_tool', osp.join(ROOT, 'tools/export_onnx.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    torch.manual_seed(0)
+    errors = tool.main([SEG, 'backbone', str(tmp_path / 'b.onnx'), '--size', '48', '48', '--check', '64', '64',
+                        '32', '40'])
+    assert set(errors) == {(1, 64, 64), (1, 32, 40)} and max(errors.values()) < TOL
+    with pytest.raises(ValueError, match='H W pairs'):
+        tool.main([SEG, 'backbone', str(tmp_path / 'c.onnx'), '--size', '48', '48', '--check', '64'])
