@@ -31,7 +31,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='UniformSample', clip_len=num_frames, num_clips=4, test_mode=True),
     dict(type='RawFrameDecode'),
-    dict(type='Resize', scale=(-1, 36)),
+    dict(type='Resize', scale=(-1, 32)),  # short side = crop, as the official 224 / ThreeCrop 224
     dict(type='ThreeCrop', crop_size=32),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
