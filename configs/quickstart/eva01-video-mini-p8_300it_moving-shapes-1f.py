@@ -3,7 +3,7 @@
 # chance (1/4) while the 8-frame model learns the four directions.
 _base_ = ['./eva01-video-mini-p8_300it_moving-shapes-8f.py']
 num_frames = 1
-model = dict(backbone=dict(num_frames=num_frames))
+model = dict(backbone=dict(num_frames=num_frames, tubelet_size=1))  # one frame cannot form a 2-frame tubelet
 train_pipeline = [
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
     dict(type='RawFrameDecode'),

@@ -16,7 +16,10 @@ model = dict(
     type='Recognizer3D',
     backbone=dict(type='EVAVideo',
                   arch=dict(embed_dims=64, depth=3, num_heads=4, mlp_hidden=256, mlp_type='gelu', use_rope=False),
-                  num_frames=num_frames, img_size=32, patch_size=8, drop_path_rate=0.0),
+                  num_frames=num_frames, img_size=32, patch_size=8, drop_path_rate=0.0,
+                  # Tubelets of 2 frames: with 1 (the official value) this tiny model stayed at chance for
+                  # 100 of 300 iterations; 2 lets the patch embedding see displacement directly.
+                  tubelet_size=2),
     cls_head=dict(type='TimeSformerHead', num_classes=4, in_channels=64, average_clips='prob'),
     data_preprocessor=dict(type='ActionDataPreprocessor', mean=[127.5] * 3, std=[64.0] * 3, format_shape='NCTHW'))
 
@@ -56,7 +59,7 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=ma
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05),
+    type='OptimWrapper', optimizer=dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999), weight_decay=0.05),
     clip_grad=dict(max_norm=1.0))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=30),
