@@ -7,4 +7,4 @@ from .vit_adapter import EVAAdapter
 
 claim_eva_name(EVA)
 
-__all__ = ['ARCH_ZOO', 'EVA', 'EVAAdapter', 'resolve_arch']
+__all__ = ['ARCH_ZOO', 'EVA', 'EVAAdapter', 'EVAVideo', 'resolve_arch']
