@@ -1,4 +1,4 @@
-"""Bit-identical resume: the random state of every generator rides in the checkpoint and is put back on resume.
+"""Bit-identical resume (one process): the random state of the generators rides in the checkpoint, put back on resume.
 
 mmengine re-seeds on resume and replays the data loader up to the resumed iteration, but the replay draws from
 the global generators without the model's own draws in between (RPN / RoI sampling, drop path), so the random
@@ -92,13 +92,9 @@ class RNGStateHook(Hook):
         self._around_val: dict | None = None
 
     def before_save_checkpoint(self, runner: Any, checkpoint: dict) -> None:
-        # Every rank calls this hook (only rank 0 writes the file): gather the ranks' states so each gets its own back.
-        state = capture_rng_state()
-        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-            states: list = [None] * dist.get_world_size()
-            dist.all_gather_object(states, state)
-        else:
-            states = [state]
+        # No collective here: mmengine's Runner calls this hook on rank 0 only (its save_checkpoint is master_only),
+        # so a gather would hang. Multi-rank runs therefore keep rank 0's state only and resume as mmengine does.
+        states = [capture_rng_state()]
         checkpoint['rng_state'] = states
 
     def after_load_checkpoint(self, runner: Any, checkpoint: dict) -> None:
