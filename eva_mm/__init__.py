@@ -12,9 +12,15 @@ from . import checkpoint  # noqa: E402  (after the stack is fixed)
 
 checkpoint.install()  # mmengine's checkpoint schemes read through eva_mm's safe reader
 
-from . import datasets, engine, evaluation, models  # noqa: E402  (register after the stack is fixed)
-from .version import __version__  # noqa: E402
-from . import apis  # noqa: E402  (the user entry points, over everything above)
+from . import (  # noqa: E402  (register after the stack is fixed)
+           apis,  # noqa: E402  (the user entry points, over everything above)
+           datasets,
+           engine,
+           evaluation,
+           models,
+)
 from .apis import get_model, list_models  # noqa: E402
+from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'apis', 'checkpoint', 'get_model', 'list_models', 'compat', 'datasets', 'engine', 'evaluation', 'models']
+__all__ = ['__version__', 'apis', 'checkpoint', 'compat', 'datasets', 'engine', 'evaluation', 'get_model',
+           'list_models', 'models']
