@@ -32,10 +32,12 @@ def _read_yaml(path: str) -> dict:
     return data
 
 
-def _models_of_metafile(path: str) -> List[dict]:
-    """The ``Models`` of one metafile, each with its ``Collection`` dict attached."""
-    data = _read_yaml(path)
-    collections = {c['Name']: c for c in data.get('Collections') or []}
+def _models_of_metafile(path: str, data: dict, collections: dict) -> List[dict]:
+    """The ``Models`` of one metafile, each with its ``Collection`` dict attached.
+
+    ``collections`` are those of every metafile of the index: as in mim's parser, a metafile may name a collection
+    that another metafile defines (the video metafile names the ``EVA`` collection of ``configs/eva01``).
+    """
     models = []
     for model in data.get('Models') or []:
         name = model.get('In Collection')
@@ -49,9 +51,11 @@ def _models_of_metafile(path: str) -> List[dict]:
 def _load(index_file: str) -> tuple:
     index = _read_yaml(index_file)
     root = osp.dirname(index_file)
+    metafiles = [(osp.join(root, m), _read_yaml(osp.join(root, m))) for m in index.get('Import') or []]
+    collections = {c['Name']: c for _, data in metafiles for c in data.get('Collections') or []}
     models = []
-    for metafile in index.get('Import') or []:
-        models.extend(_models_of_metafile(osp.join(root, metafile)))
+    for path, data in metafiles:
+        models.extend(_models_of_metafile(path, data, collections))
     return tuple(models)
 
 
