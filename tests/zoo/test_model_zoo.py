@@ -1,12 +1,14 @@
 """The model zoo (configs/*/metafile.yml + model-index.yml) against docs/recipes.md, and eva_mm.zoo's lookups.
 
 The tables below restate docs/architecture.md (released file names) and docs/recipes.md (results); the
-metafiles must agree with them, cover every config under configs/eva01 and configs/eva02, and load in mim's parser.
+metafiles must agree with them, cover every config under configs/ (recursively) except the shared bases and the
+quickstarts, be imported by model-index.yml, and load in mim's parser.
 """
 import glob
 import os.path as osp
 
 import pytest
+import yaml
 from mmengine.config import Config
 
 from eva_mm import zoo
@@ -19,7 +21,9 @@ EVA02 = 'https://huggingface.co/Yuxin-CV/EVA-02/resolve/main/eva02/'
 RELEASED = {EVA01 + f for f in (
     'eva_psz14.pt', 'eva_psz14to16.pt', 'eva_21k_224px_psz14.pt', 'eva_21k_1k_336px_psz14_ema_89p6.pt',
     'eva_21k_1k_560px_psz14_ema_89p7.pt', 'eva_clip_psz14.pt', 'eva_o365.pth', 'eva_coco_det.pth', 'eva_coco_seg.pth',
-    'eva_lvis.pth', 'eva_sem_seg_mask2former_cocostuff_53p4.pth', 'eva_sem_seg_mask2former_ade_ss61p5_ms62p3.pth')}
+    'eva_lvis.pth', 'eva_sem_seg_mask2former_cocostuff_53p4.pth', 'eva_sem_seg_mask2former_ade_ss61p5_ms62p3.pth',
+    # EVA-01/video/README.md: the K722 intermediate model and the three Kinetics fine-tuned ones
+    'eva_video_k722.pth', 'eva_video_k400.pth', 'eva_video_k600.pth', 'eva_video_k700.pth')}
 RELEASED |= {EVA02 + f for f in (
     [f'pt/eva02_{s}_pt_in21k_p14.pt' for s in ('Ti', 'S', 'B', 'L')]
     + ['pt/eva02_L_pt_m38m_p14.pt', 'pt/eva02_B_pt_in21k_p14to16.pt', 'pt/eva02_L_pt_in21k_p14to16.pt',
@@ -50,12 +54,21 @@ OFFICIAL = {
     (EVA02 + 'seg/eva02_B_ade_seg_upernet_sz512.pth',): {('ADE20K', 'mIoU'): 55.3},
     (EVA02 + 'seg/eva02_L_ade_seg_upernet_sz512.pth',): {('ADE20K', 'mIoU'): 59.8, ('ADE20K', 'mIoU(ms+flip)'): 60.4},
     (EVA02 + 'seg/eva02_L_ade_seg_upernet_sz640.pth',): {('ADE20K', 'mIoU'): 60.1},
+    # EVA-01/video/README.md and arXiv 2211.07636 (Kinetics top-1, 16 frames, 4 clips x 3 crops)
+    (EVA01 + 'eva_video_k400.pth',): {('Kinetics-400', 'Top 1 Accuracy'): 89.7},
+    (EVA01 + 'eva_video_k600.pth',): {('Kinetics-600', 'Top 1 Accuracy'): 89.8},
+    (EVA01 + 'eva_video_k700.pth',): {('Kinetics-700', 'Top 1 Accuracy'): 82.9},
 }
 # LVIS APr (docs/recipes.md#results): box 55.1, mask 48.3, keyed by task.
 LVIS_APR = {'Object Detection': 55.1, 'Instance Segmentation': 48.3}
 # docs/architecture.md#parameter-counts: headless parameter counts.
 PARAMS = {'EVA-g': 1011146112, 'EVA-02-Ti': 5502144, 'EVA-02-S': 21621120, 'EVA-02-B': 85758720,
           'EVA-02-L': 303268800}
+
+# video position slots per extra frame: 256 patches x 1408 channels (EVA-g at 224 px, patch 14)
+VIDEO_SLOTS_PER_FRAME = 256 * 1408
+# config folders that are not zoo entries: shared bases and the CPU quickstarts
+NOT_ZOO = ('_base_', 'quickstart')
 
 MODELS = zoo.load_model_index()
 
@@ -64,14 +77,42 @@ def model_ids(models):
     return [m['Name'] for m in models]
 
 
+def zoo_configs(root):
+    """Every config under ``root``/configs (any depth) that must be a zoo entry, relative to ``root``."""
+    paths = glob.glob(osp.join(root, 'configs', '**', '*.py'), recursive=True)
+    return sorted(osp.relpath(p, root) for p in paths if osp.relpath(p, root).split(osp.sep)[1] not in NOT_ZOO)
+
+
+def zoo_metafiles(root):
+    """Every metafile under ``root``/configs (any depth), relative to ``root``."""
+    return sorted(osp.relpath(p, root) for p in glob.glob(osp.join(root, 'configs', '**', 'metafile.yml'),
+                                                          recursive=True))
+
+
 def test_every_config_is_in_the_zoo_once():
     names = model_ids(MODELS)
     assert len(names) == len(set(names))
-    configs = sorted(osp.relpath(p, ROOT) for family in ('eva01', 'eva02')
-                     for p in glob.glob(osp.join(ROOT, 'configs', family, '*.py')))
+    configs = zoo_configs(ROOT)
+    assert any(c.startswith('configs/eva01/video/') for c in configs)  # the glob reaches sub-folders
     assert sorted(m['Config'] for m in MODELS) == configs
     for model in MODELS:  # mmdet's convention: the name is the config's file name
         assert model['Name'] == osp.splitext(osp.basename(model['Config']))[0]
+
+
+def test_every_metafile_is_imported():
+    with open(osp.join(ROOT, 'model-index.yml'), encoding='utf-8') as f:
+        imported = yaml.safe_load(f)['Import']
+    assert sorted(imported) == zoo_metafiles(ROOT)
+
+
+def test_the_config_scan_catches_a_missing_nested_config(tmp_path):
+    # a config in a sub-folder of a family is a zoo config; bases and quickstarts are not
+    for rel in ('configs/eva01/a.py', 'configs/eva01/video/b.py', 'configs/_base_/models/c.py',
+                'configs/quickstart/d.py', 'configs/eva01/video/metafile.yml'):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text('')
+    assert zoo_configs(str(tmp_path)) == ['configs/eva01/a.py', 'configs/eva01/video/b.py']
+    assert zoo_metafiles(str(tmp_path)) == ['configs/eva01/video/metafile.yml']
 
 
 def test_mims_parser_accepts_the_index():
@@ -123,7 +164,9 @@ def test_metadata_counts_and_schedules():
     for model in MODELS:
         meta = model['Metadata']
         arch = meta['Architecture'][0].split('/')[0]
-        assert meta['Backbone Parameters'] == PARAMS[arch], model['Name']
+        # a video backbone carries one image position table per frame (configs/eva01/video/metafile.yml)
+        extra = (meta['Frames'] - 1) * VIDEO_SLOTS_PER_FRAME if 'Frames' in meta else 0
+        assert meta['Backbone Parameters'] == PARAMS[arch] + extra, model['Name']
         assert meta['Training Data'] and meta['Batch Size'] > 0
         assert ('Iterations' in meta) != ('Epochs' in meta), model['Name']
 
@@ -137,6 +180,8 @@ def _init_checkpoint(cfg):
 def test_configs_load_and_start_from_the_listed_weights():
     for model in MODELS:
         cfg = Config.fromfile(zoo.config_path(model['Name']))
+        if 'Frames' in model['Metadata']:
+            assert cfg.model.backbone.num_frames == model['Metadata']['Frames'], model['Name']
         start = _init_checkpoint(cfg)
         listed = model.get('Init Weights') or model['Weights']
         if start is None and cfg.get('load_from'):
