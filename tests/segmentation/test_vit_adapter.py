@@ -46,6 +46,20 @@ def test_shapes_non_square_and_every_parameter_gets_gradient():
     assert no_grad == []
 
 
+def test_patch_8_keeps_the_levels_relative_to_the_vit_grid():
+    m = _small(patch_size=8).train()
+    assert len(m.spm.stem) == 9  # no max pool: the stem stops at 1/2
+    assert set(m.state_dict()) == set(_small().state_dict())  # same parameters as at patch 16
+    outs = m(torch.randn(1, 3, 32, 48))
+    assert [tuple(o.shape[-2:]) for o in outs] == [(16, 24), (8, 12), (4, 6), (2, 3)]  # strides 2, 4, 8, 16
+    sum(o.square().mean() for o in outs).backward()
+    assert all(p.grad is not None for p in m.parameters())
+    with pytest.raises(ValueError, match='divisible by 16'):
+        m(torch.randn(1, 3, 40, 48))
+    with pytest.raises(ValueError, match='patch_size'):
+        _small(patch_size=14)
+
+
 def test_with_cp_same_values_and_grads():
     x = torch.randn(2, 3, 64, 64)
     grads = []

@@ -9,7 +9,7 @@ from mmengine.config import Config
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import test_quickstart  # noqa: E402
 
-ADAPTER = osp.join(test_quickstart.ROOT, 'configs/quickstart/upernet_eva02-mini-p16-adapter_400it_ade-shapes-64x64.py')
+ADAPTER = osp.join(test_quickstart.ROOT, 'configs/quickstart/upernet_eva02-mini-p8-adapter_400it_ade-shapes-64x64.py')
 
 
 def test_adapter_quickstart_config_keeps_the_plain_recipe():

@@ -49,7 +49,11 @@ class EVAAdapter(EVA):
     ViT map resized (``add_vit_feature``), each batch-normed.
 
     As the official model, the cls token takes no position embedding and the patch grid's embedding is used at
-    the stored grid (resampled bicubically for other input sizes). Input sides must be multiples of 32.
+    the stored grid (resampled bicubically for other input sizes). Input sides must be multiples of 32 (2 x patch).
+
+    ``patch_size=8`` (not in the paper) keeps every level at the same ratio to the ViT grid: spatial prior stem at
+    1/2 (no max pool), pyramid at 1/4, 1/8, 1/16, outputs at strides 2, 4, 8, 16 with inputs multiples of 16 --
+    what a patch-8 plain ViT gives through the BEiT neck.
 
     Args:
         interaction_indexes: ``[first, last]`` blocks of each group, contiguous (EVA-g: ``[[0, 9], ...,
@@ -77,13 +81,16 @@ class EVAAdapter(EVA):
             raise ValueError('EVAAdapter runs global attention; window_size must be 0')
         kwargs.pop('out_indices', None)
         super().__init__(with_cp=with_cp, drop_path_rate=drop_path_rate, with_cls_token=True, **kwargs)
+        if self.patch_size not in (8, 16):
+            raise ValueError(f'EVAAdapter supports patch_size 16 (official) or 8, got {self.patch_size}')
         self.interaction_indexes = _check_indexes(interaction_indexes, self.num_layers)
         self.add_vit_feature = add_vit_feature
         self.out_indices = tuple(last for _, last in self.interaction_indexes)
         dim = self.embed_dims
         eps = self.arch_settings['norm_eps']
         self.level_embed = nn.Parameter(torch.zeros(3, dim))
-        self.spm = SpatialPriorModule(conv_inplane, dim, norm_cfg=adapter_norm_cfg, with_cp=False)
+        self.spm = SpatialPriorModule(conv_inplane, dim, norm_cfg=adapter_norm_cfg, with_cp=False,
+                                      stem_stride=self.patch_size // 4)
         n = len(self.interaction_indexes)
         self.interactions = nn.Sequential(*[InteractionBlock(
             dim, deform_num_heads, n_points, deform_ratio, with_cffn, cffn_ratio, inj_init_values,
@@ -126,13 +133,16 @@ class EVAAdapter(EVA):
         return x
 
     def forward(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, ...]:
-        """Images ``[B, 3, H, W]`` (H, W multiples of 32) -> four ``[B, D, H/s, W/s]`` maps, s = 4, 8, 16, 32."""
+        """Images ``[B, 3, H, W]`` (H, W multiples of 2p, p the patch) -> four ``[B, D, H/s, W/s]`` maps,
+        s = p/4, p/2, p, 2p (4, 8, 16, 32 at the official patch 16)."""
         if mask is not None:
             raise ValueError('EVAAdapter has no masked (MIM) forward')
-        if x.shape[-2] % 32 or x.shape[-1] % 32:
-            raise ValueError(f'EVAAdapter needs input sides divisible by 32, got {tuple(x.shape[-2:])}')
+        step = 2 * self.patch_size  # the coarsest pyramid level
+        if x.shape[-2] % step or x.shape[-1] % step:
+            raise ValueError(f'EVAAdapter (patch {self.patch_size}) needs input sides divisible by {step}, got '
+                             f'{tuple(x.shape[-2:])}')
         b = x.shape[0]
-        inj_inputs, ext_inputs = deform_inputs(tuple(x.shape[-2:]), x.device)
+        inj_inputs, ext_inputs = deform_inputs(tuple(x.shape[-2:]), x.device, self.patch_size)
         c1, c2, c3, c4 = self.spm(x)
         pyramid = [c2 + self.level_embed[0], c3 + self.level_embed[1], c4 + self.level_embed[2]]
         sizes = [p.shape[1] for p in pyramid]

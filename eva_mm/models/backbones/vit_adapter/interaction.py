@@ -42,12 +42,15 @@ def _levels(shapes: Tuple[Tuple[int, int], ...], device: torch.device) -> Tuple[
     return spatial, starts
 
 
-def deform_inputs(image_hw: Tuple[int, int], device: torch.device) -> Tuple[DeformInputs, DeformInputs]:
-    """Injector inputs (1/16 queries into the 1/8, 1/16, 1/32 levels) and extractor inputs (1/8-1/32 queries into
-    the 1/16 ViT grid) for an image of ``image_hw``."""
+def deform_inputs(image_hw: Tuple[int, int], device: torch.device,
+                  patch_size: int = 16) -> Tuple[DeformInputs, DeformInputs]:
+    """Injector inputs (ViT-grid queries into the three pyramid levels) and extractor inputs (pyramid queries into
+    the ViT grid) for an image of ``image_hw``. The ViT grid is at 1/``patch_size`` and the pyramid at 1/(p/2),
+    1/p, 1/(2p): the official 1/8, 1/16, 1/32 for patch 16."""
     h, w = image_hw
-    pyramid = ((h // 8, w // 8), (h // 16, w // 16), (h // 32, w // 32))
-    vit = ((h // 16, w // 16),)
+    p = patch_size
+    pyramid = ((h // (p // 2), w // (p // 2)), (h // p, w // p), (h // (2 * p), w // (2 * p)))
+    vit = ((h // p, w // p),)
     inj = DeformInputs(reference_points(vit, device), *_levels(pyramid, device))
     ext = DeformInputs(reference_points(pyramid, device), *_levels(vit, device))
     return inj, ext

@@ -28,15 +28,20 @@ class SpatialPriorModule(nn.Module):
         embed_dim: Output width (the ViT's).
         norm_cfg: mmcv norm config of the stem (official: SyncBN).
         with_cp: Activation checkpointing while training (the official EVA adapter builds it with False).
+        stem_stride: 4 (official, for a patch-16 ViT) or 2: no max pool, so the four maps are at 1/2 ... 1/16,
+            the same levels relative to a patch-8 ViT's grid. The parameters are the same either way.
     """
 
     def __init__(self, inplanes: int = 64, embed_dim: int = 384, norm_cfg: dict = dict(type='SyncBN'),
-                 with_cp: bool = False) -> None:
+                 with_cp: bool = False, stem_stride: int = 4) -> None:
         super().__init__()
+        if stem_stride not in (2, 4):
+            raise ValueError(f'SpatialPriorModule: stem_stride must be 2 or 4, got {stem_stride}')
         self.with_cp = with_cp
         w = inplanes
+        pool = [nn.MaxPool2d(3, 2, 1)] if stem_stride == 4 else []
         self.stem = nn.Sequential(*_conv_norm_relu(3, w, 2, norm_cfg), *_conv_norm_relu(w, w, 1, norm_cfg),
-                                  *_conv_norm_relu(w, w, 1, norm_cfg), nn.MaxPool2d(3, 2, 1))
+                                  *_conv_norm_relu(w, w, 1, norm_cfg), *pool)
         self.conv2 = nn.Sequential(*_conv_norm_relu(w, 2 * w, 2, norm_cfg))
         self.conv3 = nn.Sequential(*_conv_norm_relu(2 * w, 4 * w, 2, norm_cfg))
         self.conv4 = nn.Sequential(*_conv_norm_relu(4 * w, 4 * w, 2, norm_cfg))
