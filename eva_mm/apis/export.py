@@ -16,6 +16,8 @@ from torch import nn
 
 from eva_mm.layers.fast_path import set_fast_path, use_fast_path
 
+from .export_pooling import exportable_pooling
+
 __all__ = ['PARTS', 'check_onnx', 'export_onnx', 'export_module']
 
 
@@ -80,7 +82,7 @@ def export_module(module: nn.Module, file: str, example: torch.Tensor, output_na
     dynamic = {'images': axes}
     for name in output_names:
         dynamic[name] = {0: 'batch'} if flat else out_axes
-    if not dynamic_batch:  # every shape fixed: then (only then) the exporter can size adaptive pooling
+    if not dynamic_batch:  # every shape fixed (windowed backbones: window partition is traced at one size)
         if dynamic_spatial:
             raise ValueError('dynamic_batch=False needs dynamic_spatial=False')
         dynamic = None
@@ -141,8 +143,7 @@ def export_onnx(model: nn.Module, part: str, file: str, input_size: Sequence[int
             size the position embedding is stored for (else the trace records no resampling); any other size the
             model takes works.
         dynamic_spatial: make height and width dynamic (else only the batch is).
-        batch_size: 0 for a dynamic batch; else a fixed batch (with ``dynamic_spatial=False``: all shapes fixed,
-            which adaptive pooling such as UPerNet's pyramid pooling needs).
+        batch_size: 0 for a dynamic batch; else a fixed batch (with ``dynamic_spatial=False``: all shapes fixed).
 
     Returns:
         ``file``. Input ``images``: ``[B, 3, H, W]`` float32, normalised as the model's data preprocessor does.
@@ -157,16 +158,12 @@ def export_onnx(model: nn.Module, part: str, file: str, input_size: Sequence[int
         raise ValueError('part="segmentor" needs an mmseg EncoderDecoder (a model with a decode_head)')
     if part == 'detector-features' and not hasattr(model, 'extract_feat'):
         raise ValueError('part="detector-features" needs an mmdet detector (a model with extract_feat)')
-    pooled = [m for m in module.modules() if isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size not in (1, (1, 1))]
-    if pooled:
-        # The TorchScript exporter sizes adaptive pooling only from static shapes, and the EVA backbone's grid
-        # (position embedding and RoPE resampling) makes every shape after it symbolic.
-        raise NotImplementedError(f'{type(model).__name__} pools to several bins ({len(pooled)} AdaptiveAvgPool2d, '
-                                  f'e.g. UPerNet\'s pyramid pooling), which the ONNX exporter cannot size behind '
-                                  f'the EVA backbone\'s input-dependent grid; export part="backbone" instead')
     names = _output_names(module, example)
-    return export_module(module, file, example, names, dynamic_spatial, opset, flat=part == 'classifier',
-                         dynamic_batch=not batch_size)
+    # multi-bin adaptive pooling (UPerNet's pyramid pooling) as pooling matrices built from the traced shape: the
+    # exporter sizes AdaptiveAvgPool2d only from constant shapes (eva_mm/apis/export_pooling.py)
+    with exportable_pooling(module):
+        return export_module(module, file, example, names, dynamic_spatial, opset, flat=part == 'classifier',
+                             dynamic_batch=not batch_size)
 
 
 def check_onnx(model: nn.Module, part: str, file: str, sizes: Sequence[Tuple[int, int, int]],

@@ -8,6 +8,7 @@ from mmengine.config import Config
 
 from eva_mm.apis import get_model
 from eva_mm.apis.export import check_onnx, export_onnx
+from eva_mm.apis.export_pooling import MatrixAdaptiveAvgPool2d
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SEG = osp.join(ROOT, 'configs/quickstart/upernet_eva02-mini-p8_400it_ade-shapes-64x64.py')
@@ -67,10 +68,23 @@ def test_classifier_dynamic_batch_and_size(tmp_path):
     assert max(errors.values()) < TOL, errors
 
 
-def test_upernet_segmentor_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize('h, w', [(4, 4), (7, 5), (12, 18), (3, 2)])
+def test_matrix_pooling_equals_adaptive_pooling(h, w):
+    x = torch.randn(2, 3, h, w, generator=torch.Generator().manual_seed(h * w))
+    for bins in (1, 2, 3, 6):  # divisible, not divisible, and more bins than rows (then bins overlap)
+        got = MatrixAdaptiveAvgPool2d((bins, bins))(x)
+        torch.testing.assert_close(got, torch.nn.functional.adaptive_avg_pool2d(x, bins), rtol=0, atol=1e-6)
+
+
+def test_upernet_segmentor_dynamic_batch_and_size(tmp_path):
     model = _seeded(lambda: get_model(SEG))
-    with pytest.raises(NotImplementedError, match='pyramid pooling'):
-        export_onnx(model, 'segmentor', str(tmp_path / 'seg.onnx'), input_size=(48, 48))
+    pools = [m for m in model.modules() if isinstance(m, torch.nn.AdaptiveAvgPool2d)]
+    path = export_onnx(model, 'segmentor', str(tmp_path / 'seg.onnx'), input_size=(48, 48))
+    # the pyramid pooling's last level is 1/32 of the input: 2x2 at 64 px, 3x2.5 -> 3x3 at 96x80, 2x2 at 40x56
+    errors = check_onnx(model, 'segmentor', path, [(1, 64, 64), (2, 96, 80), (1, 40, 56)])
+    assert max(errors.values()) < TOL, errors
+    assert 'AveragePool' not in {n.op_type for n in onnx.load(path).graph.node}  # pooled by matrices, sized live
+    assert [m for m in model.modules() if isinstance(m, torch.nn.AdaptiveAvgPool2d)] == pools  # put back
 
 
 def test_detector_backbone_and_pyramid(tmp_path):
