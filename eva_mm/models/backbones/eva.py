@@ -277,9 +277,19 @@ class EVA(BaseModule):
             x = torch.cat((cls, x), dim=1)
         return self.pos_drop(x), hw
 
-    def _run_blocks(self, x: torch.Tensor, hw: Tuple[int, int], keep: Sequence[int] = ()):
-        """Run all blocks; yields ``(index, tokens)`` after each block in ``keep`` (final norm applied last)."""
+    def _run_blocks(self, x: torch.Tensor, hw: Tuple[int, int], keep: Sequence[int] = (),
+                    patch_keep: Optional[torch.Tensor] = None):
+        """Run all blocks; yields ``(index, tokens)`` after each block in ``keep`` (final norm applied last).
+
+        ``patch_keep``: ``x`` holds only these patches of the ``hw`` grid (FLIP patch dropout); their RoPE rows
+        are gathered and blocks see them as a ``(1, len(patch_keep))`` grid (global attention only)."""
         rope_global = self._rope(hw, x.device) if self.use_rope else None
+        if patch_keep is not None:
+            if self.window_size or any(b.attn.rel_pos_grid is not None for b in self.blocks):
+                raise ValueError('patch_keep (patch dropout) needs global attention without relative position bias')
+            if rope_global is not None:
+                rope_global = tuple(t[patch_keep] for t in rope_global)
+            hw = (1, patch_keep.numel())
         rope_window = self._rope((self.window_size,) * 2, x.device) if self.use_rope and self.window_size else None
         for i, blk in enumerate(self.blocks):
             rope = rope_window if blk.window_size else rope_global
@@ -309,11 +319,17 @@ class EVA(BaseModule):
                 for i, y in self._run_blocks(x, hw, self.out_indices)}
         return tuple(outs[i] for i in self.out_indices)
 
-    def forward_tokens(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward_tokens(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None,
+                       patch_keep: Optional[torch.Tensor] = None) -> torch.Tensor:
         """All tokens after the last block and the final norm (if built): ``[B, P + h * w, D]``, cls first.
 
-        For classification heads (cls token or mean of patch tokens) and MIM heads.
+        For classification heads (cls token or mean of patch tokens) and MIM heads. ``patch_keep`` (sorted
+        ``[K]`` patch indices, the same for the whole batch) drops every other patch token after the position
+        embedding, prefix tokens kept: FLIP's patch dropout (arXiv 2212.00794); the output is ``[B, P + K, D]``.
         """
         x, hw = self._embed(x, mask)
-        (_, y), = self._run_blocks(x, hw, (self.num_layers - 1,))
+        if patch_keep is not None:
+            num_prefix = x.shape[1] - hw[0] * hw[1]
+            x = torch.cat((x[:, :num_prefix], x[:, num_prefix + patch_keep]), dim=1)
+        (_, y), = self._run_blocks(x, hw, (self.num_layers - 1,), patch_keep)
         return y

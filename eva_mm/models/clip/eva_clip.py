@@ -49,6 +49,10 @@ class EVACLIP(BaseModel):
         img_size: Override the image size.
         vision_cfg: Extra ``EVA`` keyword arguments (``drop_path_rate``, ``with_cp``, ...).
         local_loss: Contrastive loss against all-gathered features with only the local rows (see :class:`ClipLoss`).
+        patch_dropout: Fraction of image patches dropped while training (FLIP, arXiv 2212.00794; EVA01-CLIP-g/14
+            trains at 0.5). A random subset, the same for the whole batch, is kept (RoPE rows follow it); the cls
+            token always stays; in eval mode every patch is seen.
+        grad_checkpointing: Activation checkpointing on both towers while training.
         data_preprocessor: mmengine data preprocessor config.
     """
 
@@ -56,9 +60,12 @@ class EVACLIP(BaseModel):
                  text_depth: Optional[int] = None, vision_arch: Optional[Mapping[str, Any]] = None,
                  text_cfg: Optional[Mapping[str, Any]] = None, embed_dim: Optional[int] = None,
                  img_size: Optional[int] = None, vision_cfg: Optional[Mapping[str, Any]] = None,
-                 local_loss: bool = True, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 local_loss: bool = True, patch_dropout: float = 0., grad_checkpointing: bool = False,
+                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if not 0. <= patch_dropout < 1.:
+            raise ValueError(f'EVACLIP: patch_dropout must be in [0, 1), got {patch_dropout}')
+        self.patch_dropout = float(patch_dropout)
         row = _variant(variant)
         self.embed_dim = embed_dim or row['embed_dim']
         if vision_arch is None:
@@ -77,10 +84,26 @@ class EVACLIP(BaseModel):
         self.text = CLIPTextTransformer(embed_dim=self.embed_dim, **text)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
         self.loss_fn = ClipLoss(local_loss=local_loss)
+        if grad_checkpointing:  # else vision_cfg's with_cp stands
+            self.set_grad_checkpointing(True)
+
+    def set_grad_checkpointing(self, enable: bool = True) -> None:
+        """Activation checkpointing per block on both towers (used while training only)."""
+        self.visual.set_grad_checkpointing(enable)
+        self.text.with_cp = enable
+
+    def _patch_keep(self, images: torch.Tensor) -> Optional[torch.Tensor]:
+        """Sorted indices of the patches kept this step, or ``None`` (eval, or no patch dropout)."""
+        if not (self.training and self.patch_dropout > 0):
+            return None
+        num = (images.shape[-2] // self.visual.patch_size) * (images.shape[-1] // self.visual.patch_size)
+        keep = max(1, int(num * (1 - self.patch_dropout)))
+        return torch.randperm(num, device=images.device)[:keep].sort().values
 
     def encode_image(self, images: torch.Tensor, normalize: bool = False) -> torch.Tensor:
         """Normalised images ``[B, 3, H, W]`` -> ``[B, embed_dim]`` (cls token after the final norm, projected)."""
-        feats = self.visual_head(self.visual.forward_tokens(images)[:, 0])
+        tokens = self.visual.forward_tokens(images, patch_keep=self._patch_keep(images))
+        feats = self.visual_head(tokens[:, 0])
         return F.normalize(feats, dim=-1) if normalize else feats
 
     def encode_text(self, text: torch.Tensor, normalize: bool = False) -> torch.Tensor:

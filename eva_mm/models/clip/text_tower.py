@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 __all__ = ['CLIPTextTransformer']
 
@@ -50,12 +51,15 @@ class CLIPTextTransformer(nn.Module):
         width: Transformer width.
         heads: Attention heads.
         layers: Transformer depth.
+        with_cp: Activation checkpointing per block (non-reentrant) while training.
     """
 
     def __init__(self, embed_dim: int = 512, context_length: int = 77, vocab_size: int = 49408, width: int = 512,
-                 heads: int = 8, layers: int = 12) -> None:
+                 heads: int = 8, layers: int = 12, with_cp: bool = False) -> None:
         super().__init__()
         self.context_length = context_length
+        self.num_layers = layers
+        self.with_cp = with_cp
         self.token_embedding = nn.Embedding(vocab_size, width)
         self.positional_embedding = nn.Parameter(torch.empty(context_length, width))
         self.transformer = _Transformer(width, layers, heads)
@@ -79,6 +83,17 @@ class CLIPTextTransformer(nn.Module):
             nn.init.normal_(blk.mlp.c_proj.weight, std=proj_std)
         nn.init.normal_(self.text_projection, std=width ** -0.5)
 
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> tuple:
+        """``(depth, num_layers + 2)`` for layer-wise lr decay, EVA-CLIP's rule (official
+        ``EVA-CLIP/rei/training/optim.py``, ``get_num_layer_for_transformer``): token and position embeddings 0,
+        block i ``i + 1``, everything else (``ln_final``, ``text_projection``) ``num_layers + 1``."""
+        name = param_name[len(prefix):] if param_name.startswith(prefix) else param_name
+        if name.startswith(('token_embedding', 'positional_embedding')):
+            return 0, self.num_layers + 2
+        if name.startswith('transformer.resblocks.'):
+            return int(name.split('.')[2]) + 1, self.num_layers + 2
+        return self.num_layers + 1, self.num_layers + 2
+
     def forward(self, text: torch.Tensor) -> torch.Tensor:
         """``[B, L]`` int64 token ids (``L <= context_length``) -> ``[B, embed_dim]``."""
         if text.ndim != 2 or text.shape[1] > self.context_length:
@@ -87,7 +102,10 @@ class CLIPTextTransformer(nn.Module):
         x = self.token_embedding(text) + self.positional_embedding[:n]
         mask = self.attn_mask[:n, :n].to(x.dtype)
         for blk in self.transformer.resblocks:
-            x = blk(x, mask)
+            if self.with_cp and self.training and torch.is_grad_enabled():
+                x = checkpoint(blk, x, mask, use_reentrant=False)
+            else:
+                x = blk(x, mask)
         x = self.ln_final(x)
         x = x[torch.arange(x.shape[0], device=x.device), text.argmax(dim=-1)]  # end-of-text token
         return x @ self.text_projection
