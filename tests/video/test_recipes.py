@@ -31,8 +31,10 @@ def test_official_values(name):
     assert (cfg.model.data_preprocessor.blending is not None) == mixup
     # Segment sampling of `frames` frames; 4 clips x 3 crops at test.
     train, test = cfg.train_dataloader.dataset.pipeline, cfg.test_dataloader.dataset.pipeline
-    assert train[1] == dict(type='UniformSample', clip_len=frames, num_clips=1)
-    assert test[1] == dict(type='UniformSample', clip_len=frames, num_clips=4, test_mode=True)
+    val = cfg.val_dataloader.dataset.pipeline
+    assert train[1] == dict(type='SegmentSampleFrames', num_segments=frames)  # tests/video/test_segment_sampling.py
+    assert val[1] == dict(type='SegmentSampleFrames', num_segments=frames, test_mode=True)
+    assert test[1] == dict(type='SegmentSampleFrames', num_segments=frames, num_views=4)
     assert dict(type='ThreeCrop', crop_size=224) in test
     assert str(classes) in cfg.train_dataloader.dataset.ann_file.split('/')[1]
     if frames == 16:  # stage 2 starts from the official K722 8-frame file

@@ -18,30 +18,32 @@ model = dict(
 # The same pipelines as stage 1 at 16 frames (mmengine merges list items only whole).
 train_pipeline = [
     dict(type='PyAVInit'),
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
+    dict(type='SegmentSampleFrames', num_segments=num_frames),
     dict(type='PyAVDecode'),
     dict(type='Resize', scale=(-1, scale_resize)),
     dict(type='MultiScaleCrop', input_size=img_size, scales=(1, 0.875, 0.75, 0.66), random_crop=False,
          max_wh_scale_gap=1),
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
-    dict(type='ColorJitter'),
+    dict(type='VideoColorJitter', p=0.8, brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1),  # AUG.COLOR_JITTER
+    dict(type='VideoGrayScale', p=0.2),  # AUG.GRAY_SCALE
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 val_pipeline = [
     dict(type='PyAVInit'),
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1, test_mode=True),
+    dict(type='SegmentSampleFrames', num_segments=num_frames, test_mode=True),
     dict(type='PyAVDecode'),
     dict(type='Resize', scale=(-1, scale_resize)),
     dict(type='CenterCrop', crop_size=img_size),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
-# Official test: TEST.NUM_CLIP 4, TEST.NUM_CROP 3 (EVA-01/video/README.md), short side resized to 224, ThreeCrop.
+# Official test: TEST.NUM_CLIP 4, TEST.NUM_CROP 3 (EVA-01/video/README.md), short side resized to 224, ThreeCrop;
+# the official multi-view sampler is SampleFrames(clip_len=1, num_clips=T, multiview=4) without test_mode.
 test_pipeline = [
     dict(type='PyAVInit'),
-    dict(type='UniformSample', clip_len=num_frames, num_clips=4, test_mode=True),
+    dict(type='SegmentSampleFrames', num_segments=num_frames, num_views=4),  # 4 random draws, as official
     dict(type='PyAVDecode'),
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='ThreeCrop', crop_size=img_size),
