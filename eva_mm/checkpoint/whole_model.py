@@ -18,6 +18,7 @@ from torch import nn
 
 from .convert import convert, unwrap_checkpoint
 from .formats import StateDict
+from .heads import fit_heads
 from .loading import fit_rel_pos
 
 __all__ = ['fit_state_dict', 'fit_to_model', 'map_official_fpn', 'select_state_dict']
@@ -109,12 +110,13 @@ def fit_state_dict(state_dict: Mapping[str, torch.Tensor], model_sd: Mapping[str
     Only models with an EVA backbone are fitted. Keys the model has are never renamed, so a file in the model's
     own layout comes back unchanged; otherwise the backbone part (``backbone.*``, or a bare official backbone)
     goes through eva_mm's converter (qkv / SwiGLU packing, patch-kernel and position-grid resampling, RoPE
-    buffers and heads dropped) and the official ``fpn1..4`` move to the neck.
+    buffers and heads dropped), the official ``fpn1..4`` move to the neck, and mmcv 1.x decode-head layer names
+    (the released EVA-01 Mask2Former files) become the model's (:func:`~eva_mm.checkpoint.heads.fit_heads`).
     """
     sd = dict(state_dict)
     if not all(k in model_sd for k in _EVA_KEYS):
         return sd
-    sd = map_official_fpn(sd)
+    sd = fit_heads(map_official_fpn(sd), model_sd)
     if not any(k.startswith(_BACKBONE) for k in sd) and any(_BARE_BACKBONE.match(k) for k in sd):
         part, rest = sd, {}
     else:
