@@ -6,33 +6,21 @@
 _base_ = [
     '../_base_/models/cascade-rcnn_eva-vitdet.py',
     '../_base_/datasets/objects365v1_detection_lsj.py',
-    'mmdet::_base_/default_runtime.py',
+    '../_base_/schedules/vitdet_adamw_step.py',
 ]
-custom_imports = dict(imports=['eva_mm'], allow_failed_imports=False)
+from eva_mm.engine.config_parts import step_schedule
 
 model = dict(
     backbone=dict(arch='eva02-l', img_size=1536, window_size=16, global_attn_indexes=tuple(range(2, 24, 3)),
                   drop_path_rate=0.4,
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/eva02_L_pt_m38m_p14to16.pt')),
     neck=dict(backbone_channel=1024))
-
-batch_size = 160  # total over all GPUs; train_dataloader.batch_size is per GPU
+batch_size = 160
 max_iters = 400000
 warmup_iters = 5000
 train_dataloader = dict(batch_size=1)
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=20000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(
-    _delete_=True, type='AmpOptimWrapper', loss_scale='dynamic',
-    optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.1),
-    constructor='EVALayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(layer_decay_rate=0.8, no_decay_1d=False, no_decay_names=()))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
-         milestones=[int(max_iters * 0.8), int(max_iters * 0.9)], gamma=0.1),
-]
-auto_scale_lr = dict(enable=False, base_batch_size=batch_size)
-default_hooks = dict(checkpoint=dict(by_epoch=False, interval=20000, max_keep_ckpts=3))
-log_processor = dict(by_epoch=False)
+train_cfg = dict(max_iters=max_iters, val_interval=20000)
+optim_wrapper = dict(optimizer=dict(lr=6e-5), paramwise_cfg=dict(layer_decay_rate=0.8))
+param_scheduler = step_schedule(max_iters, warmup_iters)
+auto_scale_lr = dict(base_batch_size=batch_size)
+default_hooks = dict(checkpoint=dict(interval=20000))

@@ -1,25 +1,12 @@
 # Objects365 v1 boxes (data/Objects365/Obj365_v1, mmdet's layout; 365 classes) with large-scale jitter, for EVA's
 # intermediate detection fine-tuning, which trains on train + val (docs/recipes.md#detection, issues #22/#30).
 _base_ = ['mmdet::_base_/datasets/objects365v1_detection.py']
+from eva_mm.engine.config_parts import lsj_test_pipeline, lsj_train_pipeline
 
 image_size = (1536, 1536)
 backend_args = None
-train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomResize', scale=image_size, ratio_range=(0.1, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_type='absolute_range', crop_size=image_size, recompute_bbox=True,
-         allow_negative_crop=True),
-    dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
+train_pipeline = lsj_train_pipeline(image_size, with_mask=False, backend_args=backend_args)
+test_pipeline = lsj_test_pipeline(image_size, with_mask=False, backend_args=backend_args)
 _split = dict(type='Objects365V1Dataset', data_root='data/Objects365/Obj365_v1/',
               filter_cfg=dict(filter_empty_gt=True, min_size=32), pipeline=train_pipeline)
 train_dataloader = dict(

@@ -1,0 +1,51 @@
+"""Builders for config values that depend on another value (a schedule on its length, a pipeline on its size).
+
+mmengine evaluates a ``_base_`` file once, so a leaf that changes ``max_iters`` or the image size would otherwise
+restate every list derived from it. A config imports these (``from eva_mm.engine.config_parts import ...``; mmengine
+drops imported functions from the config) and calls them with its own numbers. Each returns plain dicts and lists,
+exactly what a config would spell out.
+"""
+from typing import Any, Sequence
+
+
+def step_schedule(max_iters: int, warmup_iters: int, milestones: Sequence[int] | None = None,
+                  warmup_factor: float = 0.001) -> list[dict]:
+    """Linear warmup from ``warmup_factor`` over ``warmup_iters``, then x0.1 at each milestone (ViTDet / EVA
+    detection: 80% and 90% of ``max_iters`` unless given), iteration-based."""
+    if milestones is None:
+        milestones = [int(max_iters * 0.8), int(max_iters * 0.9)]
+    return [
+        dict(type='LinearLR', start_factor=warmup_factor, by_epoch=False, begin=0, end=warmup_iters),
+        dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters, milestones=list(milestones), gamma=0.1),
+    ]
+
+
+def _annotations(with_mask: bool) -> dict:
+    """Boxes, and masks for instance segmentation (the key is left out without masks, as mmdet's box configs)."""
+    return dict(type='LoadAnnotations', with_bbox=True, with_mask=True) if with_mask else \
+        dict(type='LoadAnnotations', with_bbox=True)
+
+
+def lsj_train_pipeline(size: tuple[int, int], with_mask: bool = True, **load_args: Any) -> list[dict]:
+    """Large-scale jitter (ViTDet / EVA): flip, resize to ``size`` x [0.1, 2.0], random crop of ``size`` (the data
+    preprocessor pads the batch to the square); ``load_args`` go to ``LoadImageFromFile`` (e.g. backend_args)."""
+    return [
+        dict(type='LoadImageFromFile', **load_args),
+        _annotations(with_mask),
+        dict(type='RandomFlip', prob=0.5),
+        dict(type='RandomResize', scale=size, ratio_range=(0.1, 2.0), keep_ratio=True),
+        dict(type='RandomCrop', crop_type='absolute_range', crop_size=size, recompute_bbox=True,
+             allow_negative_crop=True),
+        dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
+        dict(type='PackDetInputs'),
+    ]
+
+
+def lsj_test_pipeline(size: tuple[int, int], with_mask: bool = True, **load_args: Any) -> list[dict]:
+    """The LSJ test resize: longer side to ``size``, aspect kept; annotations loaded for the evaluator."""
+    return [
+        dict(type='LoadImageFromFile', **load_args),
+        dict(type='Resize', scale=size, keep_ratio=True),
+        _annotations(with_mask),
+        dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    ]
