@@ -8,6 +8,10 @@ probabilities), so CPU flash attention / CUDA flash or memory-efficient attentio
 and, through ``rel_h`` / ``rel_w``, to the tables. The head dim grows by ``kh + kw`` (padded to a multiple of 8,
 which the fused kernels want); v is zero-padded to the same width because CPU and CUDA flash kernels need equal
 q / k / v head dims, and the padding is sliced off the output.
+
+On CPU the widened head dim costs more than it saves, so the CPU kernel is the query-chunked autograd function of
+:mod:`.rel_pos_chunked` (exact too, head dim unchanged). One explicit switch, :func:`set_rel_pos_kernel`, picks
+``'auto'`` (default: chunked on CPU without attention dropout, folded elsewhere), ``'folded'`` or ``'chunked'``.
 """
 from typing import Tuple
 
@@ -15,8 +19,36 @@ import torch
 import torch.nn.functional as F
 
 from .rel_pos import decomposed_rel_pos_terms
+from .rel_pos_chunked import chunked_rel_pos_attention
 
-__all__ = ['rel_pos_attention', 'grid_onehot']
+__all__ = ['rel_pos_attention', 'grid_onehot', 'REL_POS_KERNELS', 'set_rel_pos_kernel', 'rel_pos_kernel']
+
+#: Kernels of the fast rel-pos path; ``'auto'`` resolves per call (:func:`rel_pos_kernel`).
+REL_POS_KERNELS = ('auto', 'folded', 'chunked')
+_KERNEL = 'auto'
+
+
+def set_rel_pos_kernel(kernel: str) -> None:
+    """Select the fast path's rel-pos kernel process-wide: ``'auto'`` (default), ``'folded'`` or ``'chunked'``.
+
+    ``'auto'`` is chunked on CPU (measured faster there, docs/performance-relpos.md) unless attention dropout is
+    on (the chunked function has no dropout), folded on every other device (CUDA flash / memory-efficient
+    kernels take the widened head dim). The reference path (``set_fast_path(False)``) ignores this switch.
+    """
+    global _KERNEL
+    if kernel not in REL_POS_KERNELS:
+        raise ValueError(f'rel-pos kernel must be one of {REL_POS_KERNELS}, got {kernel!r}')
+    _KERNEL = kernel
+
+
+def rel_pos_kernel(device: torch.device, dropout_p: float = 0.) -> str:
+    """The kernel :func:`rel_pos_attention` runs for tensors on ``device``: ``'folded'`` or ``'chunked'``."""
+    if _KERNEL == 'auto':
+        return 'chunked' if device.type == 'cpu' and dropout_p == 0 else 'folded'
+    if _KERNEL == 'chunked' and dropout_p:
+        raise ValueError(f"rel-pos kernel 'chunked' has no attention dropout (got dropout_p={dropout_p}); "
+                         "use 'auto' or 'folded'")
+    return _KERNEL
 
 
 def grid_onehot(hw: Tuple[int, int], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
@@ -38,7 +70,9 @@ def rel_pos_attention(
     interp: str = 'linear',
     dropout_p: float = 0.,
 ) -> torch.Tensor:
-    """``softmax(scale * q k^T + rel-pos bias) v`` over one ``H x W`` token grid, by one fused SDPA call.
+    """``softmax(scale * q k^T + rel-pos bias) v`` over one ``H x W`` token grid, without an N x N tensor.
+
+    Runs the kernel :func:`rel_pos_kernel` selects: one fused SDPA call on folded channels, or query chunks.
 
     Args:
         q, k, v: ``[B, heads, H * W, d]`` unscaled queries, keys, values.
@@ -55,6 +89,8 @@ def rel_pos_attention(
     if n != hw[0] * hw[1]:
         raise ValueError(f'rel-pos attention needs {hw[0]} x {hw[1]} = {hw[0] * hw[1]} tokens, got {n}')
     rel_h, rel_w = decomposed_rel_pos_terms(q, rel_pos_h, rel_pos_w, hw, hw, interp)
+    if rel_pos_kernel(q.device, dropout_p) == 'chunked':
+        return chunked_rel_pos_attention(q, k, v, rel_h, rel_w, hw, scale)
     extra = hw[0] + hw[1]
     pad = -(d + extra) % 8
     zeros = q.new_zeros(1, 1, 1, 1).expand(b, heads, n, pad)
