@@ -6,6 +6,7 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
     '../_base_/datasets/imagenet_eva-ft-448.py',
 ]
+from eva_mm.engine.config_parts import center_crop_test_pipeline
 
 img_size = 224
 embed_dims = 768
@@ -30,12 +31,7 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow', interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
+test_pipeline = center_crop_test_pipeline(img_size, resize=256)
 train_dataloader = dict(batch_size=1024, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=256, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -49,3 +49,37 @@ def lsj_test_pipeline(size: tuple[int, int], with_mask: bool = True, **load_args
         _annotations(with_mask),
         dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
     ]
+
+
+def warmup_cosine(max_epochs: int, warmup_epochs: int, eta_min: float, warmup_factor: float = 1e-3) -> list[dict]:
+    """Linear warmup over ``warmup_epochs`` then cosine to ``eta_min`` at ``max_epochs``, stepped per iteration
+    (EVA / EVA-02 fine-tuning and MIM)."""
+    return [
+        dict(type='LinearLR', start_factor=warmup_factor, by_epoch=True, begin=0, end=warmup_epochs,
+             convert_to_iter_based=True),
+        dict(type='CosineAnnealingLR', eta_min=eta_min, by_epoch=True, begin=warmup_epochs, end=max_epochs,
+             convert_to_iter_based=True),
+    ]
+
+
+def randaug_train_pipeline(img_size: int, fill: Sequence[float]) -> list[dict]:
+    """EVA fine-tuning augmentation at ``img_size``: RandomResizedCrop (bicubic), flip, RandAugment m9 (timm
+    'rand-m9-mstd0.5-inc1', 2 ops) filling with ``fill`` (the RGB mean, 0-255; applied as BGR)."""
+    return [
+        dict(type='LoadImageFromFile'),
+        dict(type='RandomResizedCrop', scale=img_size, backend='pillow', interpolation='bicubic'),
+        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+        dict(type='RandAugment', policies='timm_increasing', num_policies=2, total_level=10, magnitude_level=9,
+             magnitude_std=0.5, hparams=dict(pad_val=[round(x) for x in fill[::-1]], interpolation='bicubic')),
+        dict(type='PackInputs'),
+    ]
+
+
+def center_crop_test_pipeline(img_size: int, resize: int | None = None) -> list[dict]:
+    """Short side to ``resize`` (default ``img_size``: crop_pct 1.0), bicubic, then a center crop of ``img_size``."""
+    return [
+        dict(type='LoadImageFromFile'),
+        dict(type='ResizeEdge', scale=resize or img_size, edge='short', backend='pillow', interpolation='bicubic'),
+        dict(type='CenterCrop', crop_size=img_size),
+        dict(type='PackInputs'),
+    ]

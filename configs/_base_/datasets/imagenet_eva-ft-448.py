@@ -1,27 +1,18 @@
 # ImageNet-1K fine-tuning data of EVA / EVA-02 (docs/recipes.md#classification): RandomResizedCrop (bicubic) + flip +
 # RandAugment m9 (timm 'rand-m9-mstd0.5-inc1', 2 ops), no mixup / cutmix; test: resize + center crop with
 # crop_pct 1.0 (resize the short side to the crop size); CLIP mean/std. Layout: mmpretrain's data/imagenet.
+# Other resolutions: imagenet_eva-ft-336.py, imagenet_eva-ft-560.py.
+_base_ = []  # names no base; it marks a classic config for mmengine, which reads importing files as lazy_import
 custom_imports = dict(imports=['eva_mm'], allow_failed_imports=False)
+from eva_mm.engine.config_parts import center_crop_test_pipeline, randaug_train_pipeline
 
 img_size = 448
 clip_mean = [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255]
 clip_std = [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255]
 data_preprocessor = dict(num_classes=1000, mean=clip_mean, std=clip_std, to_rgb=True)
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, backend='pillow', interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandAugment', policies='timm_increasing', num_policies=2, total_level=10, magnitude_level=9,
-         magnitude_std=0.5, hparams=dict(pad_val=[round(x) for x in clip_mean[::-1]], interpolation='bicubic')),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=img_size, edge='short', backend='pillow', interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
+train_pipeline = randaug_train_pipeline(img_size, fill=clip_mean)
+test_pipeline = center_crop_test_pipeline(img_size)
 train_dataloader = dict(
     batch_size=32, num_workers=10, persistent_workers=True, pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
