@@ -17,11 +17,21 @@ from mmseg.utils.get_templates import get_predefined_templates
 from eva_mm.models.clip import tokenize
 from eva_mm.registry import METRICS
 
-__all__ = ['OPENAI_IMAGENET_TEMPLATES', 'build_zero_shot_classifier', 'ZeroShotAccuracy']
+__all__ = ['OPENAI_IMAGENET_TEMPLATES', 'build_zero_shot_classifier', 'ZeroShotAccuracy', 'classname_set']
 
 Template = Union[str, Callable[[str], str]]
 #: The OpenAI ImageNet prompt templates (80), ``'{}'``-format strings.
 OPENAI_IMAGENET_TEMPLATES: List[str] = list(get_predefined_templates('imagenet'))
+
+
+def classname_set(name: str) -> List[str]:
+    """A named list of class names: ``'imagenet'``, OpenAI's cleaned ImageNet-1K names (mmpretrain's
+    ``IMAGENET_SIMPLE_CATEGORIES``, equal to the list in github:baaivision/EVA
+    ``EVA-CLIP/rei/training/imagenet_zeroshot_data.py``)."""
+    if name == 'imagenet':
+        from mmpretrain.datasets.categories import IMAGENET_SIMPLE_CATEGORIES
+        return list(IMAGENET_SIMPLE_CATEGORIES)
+    raise KeyError(f"unknown class-name set {name!r}; known: 'imagenet' (or give a list of names)")
 
 
 def _fill(template: Template, name: str) -> str:
@@ -45,8 +55,15 @@ def build_zero_shot_classifier(model: Any, classnames: Sequence[str],
     device = next(model.parameters()).device
     context = getattr(getattr(model, 'text', None), 'context_length', 77)
     prompts = [_fill(t, c) for c in classnames for t in templates]
-    feats = torch.cat([model.encode_text(tokenize(prompts[i:i + batch_size], context).to(device))
-                       for i in range(0, len(prompts), batch_size)])
+    was_training = getattr(model, 'training', False)
+    if was_training:
+        model.eval()  # the text tower has no dropout, but a caller's model may (and must not be left changed)
+    try:
+        feats = torch.cat([model.encode_text(tokenize(prompts[i:i + batch_size], context).to(device))
+                           for i in range(0, len(prompts), batch_size)])
+    finally:
+        if was_training:
+            model.train()
     feats = F.normalize(feats, dim=-1).view(len(classnames), len(templates), -1).mean(dim=1)
     return F.normalize(feats, dim=-1).t()
 
@@ -55,27 +72,35 @@ def build_zero_shot_classifier(model: Any, classnames: Sequence[str],
 class ZeroShotAccuracy(BaseMetric):
     """Top-k accuracy of normalised image features ``[D]`` (the model's ``predict`` output) against a classifier.
 
-    The classifier is given directly, or built on the first batch from the model passed to :meth:`bind_model`,
-    then cached.
+    The classifier is given directly, or built from the model passed to :meth:`bind_model`; under
+    ``tools/test.py`` the :class:`~eva_mm.evaluation.CLIPEvalHook` binds the model and builds it once before the
+    test loop (again before each validation, as the weights change), then it is cached.
 
     Args:
-        classnames: Class names in label order.
+        classnames: Class names in label order, or the name of a set (``'imagenet'``, see :func:`classname_set`).
         templates: Prompt templates (default: the 80 OpenAI ImageNet templates).
         topk: The ks reported as ``top{k}``.
         classifier: A prebuilt ``[D, C]`` classifier (skips text encoding).
     """
     default_prefix = 'zero_shot'
 
-    def __init__(self, classnames: Sequence[str] = (), templates: Sequence[Template] = OPENAI_IMAGENET_TEMPLATES,
-                 topk: Sequence[int] = (1, 5), classifier: Optional[torch.Tensor] = None, **kwargs: Any) -> None:
+    def __init__(self, classnames: Union[str, Sequence[str]] = (),
+                 templates: Sequence[Template] = OPENAI_IMAGENET_TEMPLATES, topk: Sequence[int] = (1, 5),
+                 classifier: Optional[torch.Tensor] = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if isinstance(classnames, str):
+            classnames = classname_set(classnames)
         self.classnames, self.templates, self.topk = list(classnames), list(templates), tuple(topk)
         self.classifier = classifier
+        self._given = classifier is not None
         self._model = None
 
     def bind_model(self, model: Any) -> None:
-        """The CLIP model whose text tower builds the classifier."""
+        """Build the classifier now from ``model``'s text tower (unless one was given) and cache it."""
         self._model = model
+        if not self._given:
+            self.classifier = None
+            self._get_classifier()
 
     def _get_classifier(self) -> torch.Tensor:
         if self.classifier is None:
