@@ -87,9 +87,22 @@ def _unwrapping_init_model(original: Callable[..., Any]) -> Callable[..., Any]:
     def init_model(self: Any, cfg: Any, weights: Optional[str], device: str = 'cpu') -> Any:
         model = original(self, cfg, weights, device)
         unwrap_test_dataset(cfg)
+        _drop_unsaved_backends(cfg)
         return model
     init_model.__wrapped__ = original  # type: ignore[attr-defined]
     return init_model
+
+
+def _drop_unsaved_backends(cfg: Any) -> None:
+    """Remove the visualiser's backends that have no ``save_dir`` (a training config's ``LocalVisBackend``).
+
+    mmengine drops them anyway, with a warning per inferencer; the inferencers write their pictures themselves
+    (``out_file``), never through a backend, so nothing changes but the warning.
+    """
+    visualizer = cfg.get('visualizer')
+    if visualizer and visualizer.get('vis_backends'):
+        visualizer.vis_backends = [b for b in visualizer.vis_backends if b.get('type') != 'LocalVisBackend'
+                                   or b.get('save_dir')] or None
 
 
 def _pretrain_get_model(original: Callable[..., Any]) -> Callable[..., Any]:

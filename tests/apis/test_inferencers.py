@@ -19,18 +19,17 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import eva_mm  # noqa: F401  (hooks the inferencers)
-from eva_mm.apis.inferencers import inference_config, resolve_name
+from eva_mm.apis import released_weights
+from eva_mm.apis.inferencers import _metafile_lookup, _pretrain_get_model, inference_config, resolve_name
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DET_CONFIG = osp.join(ROOT, 'configs/quickstart/vitdet-mask-rcnn_eva02-mini-p8_1000it_shapes-coco.py')
 SEG_CONFIG = osp.join(ROOT, 'configs/quickstart/upernet_eva02-mini-p8_400it_ade-shapes-64x64.py')
 CLS_BASE = osp.join(ROOT, 'configs/eva02/eva02-b-p14_mim-in21k-pre_16xb64-30e_in1k-448px.py')
-# Third-party and harmless: mmdet's visualiser under NumPy 2 and at image borders, the toolboxes' visualisers
-# built from a config's LocalVisBackend without a save_dir (the inferencers write their own files), mmseg's test
-# hook when nothing is drawn.
+# Third-party and harmless: mmdet's visualiser under NumPy 2 and at image borders, mmseg's test hook (tools/test.py)
+# when nothing is drawn.
 pytestmark = pytest.mark.filterwarnings('ignore:__array_wrap__ must accept context:DeprecationWarning',
                                         'ignore:Warning. The (bbox|polygon) is out of bounds:UserWarning',
-                                        'ignore:Failed to add .*LocalVisBackend:UserWarning',
                                         'ignore:The draw is False:UserWarning')
 
 
@@ -40,8 +39,10 @@ def run_test_tool(config, checkpoint, tmp, options):
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     out = str(tmp / 'preds.pkl')
-    args = [config, checkpoint, '--out', out, '--work-dir', str(tmp / 'work')]
-    tool.main(args + (['--cfg-options'] + [f'{k}={v}' for k, v in options.items()] if options else []))
+    # its own visualiser: mmengine keeps one per name per process, and warns when a name comes back
+    options = dict(options, **{'visualizer.name': f'test_tool_{osp.basename(config)}'})
+    tool.main([config, checkpoint, '--out', out, '--work-dir', str(tmp / 'work'), '--cfg-options']
+              + [f'{k}={v}' for k, v in options.items()])
     with open(out, 'rb') as f:
         return {osp.basename(p['img_path']): p for p in pickle.load(f)}
 
@@ -70,7 +71,7 @@ def test_det_inferencer_matches_tools_test(tmp_path):
     metainfo = dict(classes=list(cfg.metainfo['classes']), palette=[list(p) for p in cfg.metainfo['palette']])
     checkpoint = random_checkpoint(cfg, 'mmdet', str(tmp_path / 'det.pth'), metainfo)
     root = str(tmp_path / 'shapes')
-    options = loader_options(root, num_train=1, num_val=3)
+    options = loader_options(root, num_train=1, num_val=2)
     options['test_evaluator.ann_file'] = f'{root}/annotations/instances_val.json'
     expected = run_test_tool(DET_CONFIG, checkpoint, tmp_path, options)
     folder = osp.join(root, 'val')
@@ -165,21 +166,36 @@ def test_classification_inferencer_matches_tools_test(tmp_path):
 
 def test_zoo_names_resolve_to_their_config_and_checked_weights():
     name = 'cascade-mask-rcnn_eva02-b_lsj-1024-60k_coco'
-    cfg, weights = resolve_name(name.upper(), 'mmdet')
-    assert cfg.filename.endswith(name + '.py') and weights.startswith('https://')
     # mmengine's lookup (DetInferencer / MMSegInferencer / ActionRecogInferencer) goes through eva_mm first ...
     from mmengine.infer.infer import BaseInferencer
-    cfg2, weights2 = BaseInferencer._load_model_from_metafile(types.SimpleNamespace(scope='mmdet'), name)
-    assert cfg2.filename == cfg.filename and weights2 == weights
-    # ... and still to the toolbox's own index for other names
-    with pytest.raises(ValueError, match='Cannot find model: no-such-model in mmdet'):
-        BaseInferencer._load_model_from_metafile(types.SimpleNamespace(scope='mmdet'), 'no-such-model')
+    cfg, weights = BaseInferencer._load_model_from_metafile(types.SimpleNamespace(scope='mmdet'), name.upper())
+    assert cfg.filename.endswith(name + '.py') and weights.startswith('https://')
+    assert cfg.test_dataloader.dataset.type == 'CocoDataset'
+    # ... and still to the toolbox's own index for other names (a stand-in for it: mmdet's reads ~500 metafiles)
+    assert getattr(BaseInferencer._load_model_from_metafile, '_eva_mm_zoo', False)
+    lookup = _metafile_lookup(lambda self, model: ('toolbox', model))
+    assert lookup(types.SimpleNamespace(scope='mmdet'), 'rtmdet_tiny_8xb32-300e_coco') == (
+        'toolbox', 'rtmdet_tiny_8xb32-300e_coco')
     with pytest.raises(ValueError, match="mmdet model.*scope 'mmseg'"):
         resolve_name(name, 'mmseg')
     assert resolve_name('no-such-model', 'mmdet') is None
 
 
-def test_generated_test_set_is_unwrapped_without_generating(tmp_path):
-    cfg = inference_config(SEG_CONFIG)
+def test_mmpretrain_get_model_takes_zoo_names():
+    import mmpretrain.apis
+    import mmpretrain.apis.base
+    assert mmpretrain.apis.get_model is mmpretrain.apis.base.get_model  # what ImageClassificationInferencer calls
+    assert getattr(mmpretrain.apis.get_model, '_eva_mm_zoo', False)
+    get_model = _pretrain_get_model(lambda model, pretrained, *args, **kwargs: (model, pretrained))
+    name = 'eva02-b-p14_mim-in21k-pre_16xb64-30e_in1k-448px'
+    cfg, weights = get_model(name, pretrained=True)
+    assert cfg.filename.endswith(name + '.py') and weights == released_weights(name)
+    assert get_model(name, pretrained='my.pth')[1] == 'my.pth'
+    assert get_model('resnet50_8xb32_in1k', pretrained=True) == ('resnet50_8xb32_in1k', True)  # mmpretrain's own
+
+
+def test_generated_test_set_is_unwrapped_in_a_copy():
+    original = Config.fromfile(SEG_CONFIG)
+    cfg = inference_config(original)
     assert cfg.test_dataloader.dataset.type == 'BaseSegDataset' and 'pipeline' in cfg.test_dataloader.dataset
-    assert Config.fromfile(SEG_CONFIG).test_dataloader.dataset.type == 'GeneratedDataset'  # the file is unchanged
+    assert original.test_dataloader.dataset.type == 'GeneratedDataset'  # the caller's config is unchanged

@@ -1,8 +1,10 @@
-"""Pictures: tools/analysis/plot_curves.py draws a work dir's curves, tools/demo.py draws a detector's boxes and
-masks and a segmentor's class overlay. Each PNG is checked for the drawing itself, not just for existing."""
+"""Pictures: tools/analysis/plot_curves.py draws a work dir's curves, tools/demo.py (the toolboxes' inferencers)
+draws a detector's boxes and masks on an image, a folder and a video, and a segmentor's class overlay. Each PNG
+is checked for the drawing itself, not just for existing."""
 import glob
 import importlib.util
 import json
+import os
 import os.path as osp
 
 import cv2
@@ -118,16 +120,55 @@ def test_plot_curves_errors_name_the_culprit(tmp_path):
         tool.main([str(log), '--keys', 'coco/bbox_mAP'])
 
 
+def _val_images(det_run):
+    return sorted(glob.glob(osp.join(det_run['data_root'], 'val', '*')) + glob.glob(
+        osp.join(det_run['data_root'], '*', '*.jpg')))
+
+
 def test_demo_draws_detections(det_run, tmp_path):
-    image = sorted(glob.glob(osp.join(det_run['data_root'], 'val', '*')) + glob.glob(
-        osp.join(det_run['data_root'], '*', '*.jpg')))[0]
+    image = _val_images(det_run)[0]
     out = str(tmp_path / 'det.png')
-    drawn = load_tool('tools/demo.py').main([image, DET_CONFIG, det_run['checkpoint'], '--out', out,
-                                             '--score-thr', '0'])
+    result = load_tool('tools/demo.py').main([image, DET_CONFIG, det_run['checkpoint'], '--out', out,
+                                              '--score-thr', '0'])
     source, written = cv2.imread(image)[..., ::-1], read_png(out)
-    assert written.shape == source.shape and np.array_equal(written, drawn)
+    assert written.shape == source.shape and np.array_equal(written, result['visualization'][0])
     changed = np.abs(written.astype(int) - source.astype(int)).max(-1) > 40
     assert changed.sum() > 100  # boxes, masks and labels were drawn on the image
+    assert len(result['predictions'][0]['scores']) > 0
+
+
+def test_demo_on_a_folder_writes_pictures_and_json(det_run, tmp_path):
+    folder = osp.join(det_run['data_root'], 'val')
+    images = sorted(os.listdir(folder))
+    out = tmp_path / 'out'
+    result = load_tool('tools/demo.py').main([folder, DET_CONFIG, '--weights', det_run['checkpoint'],
+                                              '--out-dir', str(out), '--batch-size', '2', '--pred-score-thr', '0'])
+    assert len(result['predictions']) == len(images) == 2
+    for name, prediction in zip(images, result['predictions']):  # mmdet's layout: vis/NAME, preds/STEM.json
+        assert cv2.imread(str(out / 'vis' / name)).shape == cv2.imread(osp.join(folder, name)).shape
+        saved = json.loads((out / 'preds' / (osp.splitext(name)[0] + '.json')).read_text())
+        assert saved['labels'] == prediction['labels'] and len(saved['bboxes']) == len(saved['scores'])
+
+
+def test_demo_draws_a_video(det_run, tmp_path):
+    frame = cv2.imread(_val_images(det_run)[0])
+    video = str(tmp_path / 'in.mp4')
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'mp4v'), 5, (frame.shape[1], frame.shape[0]))
+    for shift in range(3):
+        writer.write(np.roll(frame, 8 * shift, axis=1))
+    writer.release()
+    out = str(tmp_path / 'out.mp4')
+    assert load_tool('tools/demo.py').main([video, DET_CONFIG, det_run['checkpoint'], '--out', out,
+                                            '--score-thr', '0']) == 3
+    capture, drawn = cv2.VideoCapture(out), []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        drawn.append(image)
+    capture.release()
+    assert len(drawn) == 3 and drawn[0].shape == frame.shape
+    assert (np.abs(drawn[0].astype(int) - frame.astype(int)).max(-1) > 60).sum() > 100  # boxes drawn on it
 
 
 def _random_seg_checkpoint(path):
@@ -162,6 +203,21 @@ def test_demo_draws_the_class_overlay(tmp_path):
     assert np.abs(written - source).max(-1).mean() > 10  # and it is not the plain image
 
 
+def test_demo_segmentation_folder_without_pictures(tmp_path):
+    _random_seg_checkpoint(str(tmp_path / 'seg.pth'))
+    (tmp_path / 'imgs').mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(2):
+        cv2.imwrite(str(tmp_path / 'imgs' / f'{i}.png'), rng.integers(0, 256, (64, 48, 3), dtype=np.uint8))
+    out = tmp_path / 'out'
+    result = load_tool('tools/demo.py').main([str(tmp_path / 'imgs'), SEG_CONFIG, str(tmp_path / 'seg.pth'),
+                                              '--out-dir', str(out), '--no-save-vis'])
+    assert sorted(os.listdir(out)) == ['pred']  # the label maps only, as asked
+    for i, prediction in enumerate(result['predictions']):
+        saved = cv2.imread(str(out / 'pred' / f'{i:08d}_pred.png'), cv2.IMREAD_UNCHANGED)
+        assert saved.shape == (64, 48) and np.array_equal(saved, prediction)
+
+
 def test_demo_errors_name_the_culprit(tmp_path):
     demo = load_tool('tools/demo.py')
     with pytest.raises(FileNotFoundError, match='nope.jpg'):
@@ -170,6 +226,12 @@ def test_demo_errors_name_the_culprit(tmp_path):
     with pytest.raises(ValueError, match='broken.jpg'):
         demo.main([str(tmp_path / 'broken.jpg'), DET_CONFIG, 'x.pth', '--out', str(tmp_path / 'o.png')])
     cv2.imwrite(str(tmp_path / 'ok.png'), np.zeros((8, 8, 3), np.uint8))
-    cls_config = osp.join(ROOT, 'configs/eva02/eva02-b-p14_mim-in21k-pre_16xb64-30e_in1k-448px.py')
-    with pytest.raises(ValueError, match="eva02-b-p14_mim.*'mmpretrain'"):
-        demo.main([str(tmp_path / 'ok.png'), cls_config, 'x.pth', '--out', str(tmp_path / 'o.png')])
+    with pytest.raises(KeyError, match='no-such-model'):
+        demo.main([str(tmp_path / 'ok.png'), 'no-such-model', '--out', str(tmp_path / 'o.png')])
+    (tmp_path / 'clip.mp4').write_bytes(b'')
+    with pytest.raises(ValueError, match='upernet_eva02-mini.*detection models'):
+        demo.main([str(tmp_path / 'clip.mp4'), SEG_CONFIG, 'x.pth', '--out', str(tmp_path / 'o.mp4')])
+    with pytest.raises(ValueError, match='--out FILE.mp4 or --show'):
+        demo.main([str(tmp_path / 'clip.mp4'), DET_CONFIG, 'x.pth'])
+    with pytest.raises(FileNotFoundError, match='gone.mp4'):
+        demo.main([str(tmp_path / 'gone.mp4'), DET_CONFIG, 'x.pth', '--out', str(tmp_path / 'o.mp4')])
