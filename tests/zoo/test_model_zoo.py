@@ -51,6 +51,10 @@ OFFICIAL = {
     (EVA02 + 'det/eva02_L_coco_det_sys_o365.pth', EVA02 + 'det/eva02_L_coco_seg_sys_o365.pth'):
         {('COCO', 'box AP'): 64.1, ('COCO', 'mask AP'): 55.4},
     (EVA02 + 'det/eva02_L_lvis_sys_o365.pth',): {('LVIS v1', 'box AP'): 65.2, ('LVIS v1', 'mask AP'): 57.3},
+    # EVA-01/seg README and arXiv 2211.07636 Table 6 (ViT-Adapter + Mask2Former, 896 crops)
+    (EVA01 + 'eva_sem_seg_mask2former_cocostuff_53p4.pth',): {('COCO-Stuff 164k', 'mIoU'): 53.4},
+    (EVA01 + 'eva_sem_seg_mask2former_ade_ss61p5_ms62p3.pth',): {('ADE20K', 'mIoU'): 61.5,
+                                                               ('ADE20K', 'mIoU(ms+flip)'): 62.3},
     (EVA02 + 'seg/eva02_B_ade_seg_upernet_sz512.pth',): {('ADE20K', 'mIoU'): 55.3},
     (EVA02 + 'seg/eva02_L_ade_seg_upernet_sz512.pth',): {('ADE20K', 'mIoU'): 59.8, ('ADE20K', 'mIoU(ms+flip)'): 60.4},
     (EVA02 + 'seg/eva02_L_ade_seg_upernet_sz640.pth',): {('ADE20K', 'mIoU'): 60.1},
@@ -67,8 +71,9 @@ PARAMS = {'EVA-g': 1011146112, 'EVA-02-Ti': 5502144, 'EVA-02-S': 21621120, 'EVA-
 
 # video position slots per extra frame: 256 patches x 1408 channels (EVA-g at 224 px, patch 14)
 VIDEO_SLOTS_PER_FRAME = 256 * 1408
-# config folders that are not zoo entries: shared bases and the CPU quickstarts
-NOT_ZOO = ('_base_', 'quickstart')
+# config folders that are not zoo entries: shared bases (at any depth) and the CPU quickstarts. 'eva_clip' (i14's
+# evaluation configs) is listed until its metafile lands: drop it from here when configs/eva_clip/metafile.yml does.
+NOT_ZOO = ('_base_', 'quickstart', 'eva_clip')
 
 MODELS = zoo.load_model_index()
 
@@ -79,8 +84,8 @@ def model_ids(models):
 
 def zoo_configs(root):
     """Every config under ``root``/configs (any depth) that must be a zoo entry, relative to ``root``."""
-    paths = glob.glob(osp.join(root, 'configs', '**', '*.py'), recursive=True)
-    return sorted(osp.relpath(p, root) for p in paths if osp.relpath(p, root).split(osp.sep)[1] not in NOT_ZOO)
+    paths = [osp.relpath(p, root) for p in glob.glob(osp.join(root, 'configs', '**', '*.py'), recursive=True)]
+    return sorted(p for p in paths if p.split(osp.sep)[1] not in NOT_ZOO and '_base_' not in p.split(osp.sep))
 
 
 def zoo_metafiles(root):
@@ -108,7 +113,7 @@ def test_every_metafile_is_imported():
 def test_the_config_scan_catches_a_missing_nested_config(tmp_path):
     # a config in a sub-folder of a family is a zoo config; bases and quickstarts are not
     for rel in ('configs/eva01/a.py', 'configs/eva01/video/b.py', 'configs/_base_/models/c.py',
-                'configs/quickstart/d.py', 'configs/eva01/video/metafile.yml'):
+                'configs/quickstart/d.py', 'configs/eva01/video/metafile.yml', 'configs/eva01/_base_/e.py'):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text('')
     assert zoo_configs(str(tmp_path)) == ['configs/eva01/a.py', 'configs/eva01/video/b.py']
@@ -185,9 +190,10 @@ def test_configs_load_and_start_from_the_listed_weights():
         start = _init_checkpoint(cfg)
         listed = model.get('Init Weights') or model['Weights']
         if start is None and cfg.get('load_from'):
-            # a second stage: starts from the work dir of another zoo config (which lists the released weights)
+            # a second stage: starts from the work dir of another zoo config, whose released weights it lists as
+            # its own start (Init Weights, or Weights when it has no release of its own)
             first = zoo.find_model(osp.basename(osp.dirname(cfg.load_from)))
-            assert first['Weights'] == model['Weights'], model['Name']
+            assert first['Weights'] == listed, model['Name']
             continue
         if start is None:
             assert model['Name'].startswith('mim-clip_'), model['Name']  # pretraining starts from scratch

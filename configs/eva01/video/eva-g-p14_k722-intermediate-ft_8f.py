@@ -1,8 +1,10 @@
 # EVA-01 g/14 video, stage 1: intermediate fine-tuning on the merged Kinetics-722 at 8 frames (arXiv 2211.07636).
 # Official values from github.com/baaivision/EVA EVA-01/video/configs/kinetics722_intermediate_ft.yaml, the defaults
 # in EVA-01/video/utils/config.py, the pipelines in EVA-01/video/datasets/build.py and scripts/run_k722_ft.sh.
-# Data layout as mmaction2's: data/kinetics722/videos_{train,val}/ + k722_{train,val}_list_videos.txt
-# ("<relative video path> <label>" lines; the official notebooks/build_file_list.ipynb builds them).
+# Data: K400 / K600 / K700 in mmaction2's layout (data/kinetics400/videos_{train,val}/ + list files + label map);
+# `python -m eva_mm.datasets.video_kinetics722 classes data/kinetics{400,600,700}/label_map_k*.txt` writes the
+# merged label map and data/kinetics722/k722_{train,val}_list_videos.txt, whose paths are relative to data/ (as the
+# official notebooks/build_file_list.ipynb: sorted union of class names, duplicate and val-leaked videos dropped).
 default_scope = 'mmaction'
 custom_imports = dict(imports=['eva_mm', 'mmaction.models'], allow_failed_imports=False)
 
@@ -69,15 +71,15 @@ train_dataloader = dict(
     batch_size=2,  # TRAIN.BATCH_SIZE per GPU, 8 GPUs per node (scripts/run_k722_ft.sh), accumulation 1
     num_workers=8, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='VideoDataset', ann_file=f'{data_root}/k722_train_list_videos.txt',
-                 data_prefix=dict(video=f'{data_root}/videos_train'), pipeline=train_pipeline))
+                 data_prefix=dict(video='data'), pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=2, num_workers=8, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='VideoDataset', ann_file=f'{data_root}/k722_val_list_videos.txt',
-                 data_prefix=dict(video=f'{data_root}/videos_val'), pipeline=val_pipeline, test_mode=True))
+                 data_prefix=dict(video='data'), pipeline=val_pipeline, test_mode=True))
 test_dataloader = dict(
     batch_size=1, num_workers=8, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='VideoDataset', ann_file=f'{data_root}/k722_val_list_videos.txt',
-                 data_prefix=dict(video=f'{data_root}/videos_val'), pipeline=test_pipeline, test_mode=True))
+                 data_prefix=dict(video='data'), pipeline=test_pipeline, test_mode=True))
 val_evaluator = dict(type='AccMetric')  # top-1 / top-5 and mean class accuracy
 test_evaluator = val_evaluator
 

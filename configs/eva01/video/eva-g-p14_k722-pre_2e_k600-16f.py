@@ -1,8 +1,10 @@
 # EVA-01 g/14 video, stage 2: 16-frame fine-tuning on Kinetics-600 from the K722 8-frame model (89.8 top-1, 4x3 views).
 # Official values: github.com/baaivision/EVA EVA-01/video/configs/kinetics600_ft.yaml. The 8-frame position embedding
 # of eva_video_k722.pth is resized trilinearly to 16 frames at load (EVAVideo.load_checkpoint), as the official loader.
-# The official loader keeps the K722 head rows of the K600 classes (data/k722_to_k600_mapping.npy); here the head
-# starts fresh unless such a mapped head is put in load_from.
+# The official loader keeps the K722 head rows of the K600 classes (data/k722_to_k600_mapping.npy). Same here with
+#   python -m eva_mm.datasets.video_kinetics722 head pretrained/eva_video_k722.pth \
+#       data/kinetics722/k722_to_kinetics600_rows.txt --out pretrained/eva_video_k722_to_k600_16f.pth
+# and --cfg-options load_from=pretrained/eva_video_k722_to_k600_16f.pth; without it the head starts fresh.
 _base_ = ['./eva-g-p14_k722-intermediate-ft_8f.py']
 
 num_frames = 16  # DATA.NUM_FRAMES
