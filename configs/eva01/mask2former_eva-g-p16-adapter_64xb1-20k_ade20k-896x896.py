@@ -12,8 +12,9 @@ model = dict(
         deform_ratio=0.5, inj_init_values=0., interaction_indexes=[[0, 9], [10, 19], [20, 29], [30, 39]],
         adapter_norm_cfg=dict(type='SyncBN')),
     neck=None)
-# Official load_from: the released eva_sem_seg_mask2former_cocostuff_53p4.pth (mmseg 0.20 layout); with eva_mm,
-# the COCO-Stuff adapter config's final checkpoint (the 171-class classifier does not load: shapes differ).
+# Official load_from: the released eva_sem_seg_mask2former_cocostuff_53p4.pth. Here: the COCO-Stuff adapter config's
+# final checkpoint; the released file works too (`--cfg-options load_from=...`: eva_mm's whole-model loader renames
+# its mmseg 0.20 / mmcv 1.x head names). Either way the 171-class classifier does not load (shapes differ).
 load_from = 'work_dirs/mask2former_eva-g-p16-adapter_32xb1-60k_coco-stuff164k-896x896/iter_60000.pth'
 
 optim_wrapper = dict(paramwise_cfg=dict(
