@@ -22,8 +22,10 @@ from eva_mm.checkpoint.download import download_checkpoint
 __all__ = ['get_model', 'list_models', 'model_tasks', 'released_weights']
 
 # the task of a zoo entry whose metafile lists no results, from its config's toolbox
-_TASK_OF_SCOPE = {'mmpretrain': 'Image Classification', 'mmdet': 'Object Detection', 'mmseg': 'Semantic Segmentation'}
-_TASKS = ('image classification', 'object detection', 'instance segmentation', 'semantic segmentation', 'pretraining')
+_TASK_OF_SCOPE = {'mmpretrain': 'Image Classification', 'mmdet': 'Object Detection', 'mmseg': 'Semantic Segmentation',
+                  'mmaction': 'Action Recognition'}
+_TASKS = ('image classification', 'object detection', 'instance segmentation', 'semantic segmentation', 'pretraining',
+          'action recognition')
 
 
 @lru_cache(maxsize=None)
@@ -107,8 +109,16 @@ def get_model(name: Union[str, Config], pretrained: Union[bool, str] = False, de
         # a MIM pre-training entry: its released file is the student backbone, and building the whole algorithm
         # would fetch the frozen CLIP teacher's weights, so the backbone (with its mask token) is what users get
         model_cfg = dict(model_cfg.backbone, use_mask_token=True, final_norm=True)
-    with DefaultScope.overwrite_default_scope(scope), torch.device(device):
-        model = MODELS.build(model_cfg)
+    validate = torch.distributions.Distribution._validate_args
+    if device.type == 'meta':
+        # mmaction's mixup / cutmix blending builds a Beta distribution, whose argument check reads values (.item())
+        # that meta tensors do not have; the check is only skipped for the empty build
+        torch.distributions.Distribution.set_default_validate_args(False)
+    try:
+        with DefaultScope.overwrite_default_scope(scope), torch.device(device):
+            model = MODELS.build(model_cfg)
+    finally:
+        torch.distributions.Distribution.set_default_validate_args(validate)
     if pretrained:
         checkpoint = str(pretrained)
         if checkpoint.startswith(('http://', 'https://')):

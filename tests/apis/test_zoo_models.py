@@ -15,7 +15,8 @@ from eva_mm.checkpoint.download import DownloadError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SMALL_CONFIG = osp.join(ROOT, 'configs/quickstart/upernet_eva02-mini-p8_400it_ade-shapes-64x64.py')
-EXPECTED_TYPE = {'mmpretrain': ('ImageClassifier', 'EVA'), 'mmdet': ('CascadeRCNN',), 'mmseg': ('EncoderDecoder',)}
+EXPECTED_TYPE = {'mmpretrain': ('ImageClassifier', 'EVA'), 'mmdet': ('CascadeRCNN',), 'mmseg': ('EncoderDecoder',),
+                 'mmaction': ('Recognizer3D',)}
 
 
 @pytest.mark.parametrize('name', list_models())
@@ -37,6 +38,8 @@ def test_list_models_filters():
     assert 'mask2former_eva-g-p16_64xb1-20k_ade20k-896x896' in list_models(task='semantic segmentation')
     assert set(list_models('eva02', task='image classification')) == {
         n for n in names if 'eva02' in n and n.startswith('eva02-')}
+    video = list_models(task='Action Recognition')
+    assert video and all(n.startswith('eva-g-p14_k722') for n in video)
     with pytest.raises(ValueError, match='unknown task'):
         list_models(task='Captioning')
 
