@@ -6,28 +6,18 @@
 _base_ = [
     '../_base_/models/mask2former_eva-g-p16.py',
     '../_base_/datasets/ade20k_896x896.py',
-    'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_20k.py',
+    '../_base_/schedules/seg_adamw_poly.py',
 ]
 custom_imports = dict(imports=['eva_mm', 'mmdet.models'], allow_failed_imports=False)
+from eva_mm.engine.config_parts import warmup_poly
 
-crop_size = (896, 896)
 max_iters = 20000
-model = dict(data_preprocessor=dict(size=crop_size))
+model = dict(data_preprocessor=dict(size=_base_.crop_size))
 # The COCO-Stuff-164K stage's final weights (its 171-class classifier does not load: shapes differ, reported).
 load_from = 'work_dirs/mask2former_eva-g-p16_32xb1-60k_coco-stuff164k-896x896/iter_60000.pth'
-
-optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2.5e-5, betas=(0.9, 0.999), weight_decay=0.05),
-    constructor='EVALayerDecayOptimWrapperConstructor', paramwise_cfg=dict(layer_decay_rate=0.95))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=500),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=500, end=max_iters),
-]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=2000)
-default_hooks = dict(checkpoint=dict(by_epoch=False, interval=2000, max_keep_ckpts=3, save_best='mIoU'))
+optim_wrapper = dict(optimizer=dict(lr=2.5e-5), paramwise_cfg=dict(layer_decay_rate=0.95))
+param_scheduler = warmup_poly(max_iters, 500)
+train_cfg = dict(max_iters=max_iters, val_interval=2000)
+default_hooks = dict(checkpoint=dict(interval=2000))
 train_dataloader = dict(batch_size=1)  # x 64 GPUs = 64
-val_dataloader = dict(batch_size=1)
-test_dataloader = val_dataloader
-auto_scale_lr = dict(enable=False, base_batch_size=64)
+auto_scale_lr = dict(base_batch_size=64)

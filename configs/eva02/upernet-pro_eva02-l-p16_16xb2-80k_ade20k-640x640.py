@@ -3,6 +3,7 @@
 # 640 crops (scale (2560, 640), as mmseg's ade20k_640x640.py), UperNet and auxiliary head channels 1536, and
 # slide test 640 / stride 426.
 _base_ = ['./upernet_eva02-l-p16_16xb2-80k_ade20k-512x512.py']
+from eva_mm.engine.config_parts import seg_test_pipeline, seg_train_pipeline
 
 crop_size = (640, 640)
 model = dict(
@@ -11,21 +12,8 @@ model = dict(
     decode_head=dict(channels=1536),
     auxiliary_head=dict(channels=1536),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(426, 426)))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='RandomResize', scale=(2560, 640), ratio_range=(0.5, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2560, 640), keep_ratio=True),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='PackSegInputs'),
-]
+# ADE20K at 640 crops: scale (2560, 640), as mmseg's ade20k_640x640.py (the 512 recipe's data, resized)
+train_pipeline = seg_train_pipeline((2560, 640), crop_size, reduce_zero_label=True)
+test_pipeline = seg_test_pipeline((2560, 640), reduce_zero_label=True)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+val_dataloader = test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

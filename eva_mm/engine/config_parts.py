@@ -83,3 +83,47 @@ def center_crop_test_pipeline(img_size: int, resize: int | None = None) -> list[
         dict(type='CenterCrop', crop_size=img_size),
         dict(type='PackInputs'),
     ]
+
+
+def warmup_poly(max_iters: int, warmup_iters: int, warmup_factor: float = 1e-6) -> list[dict]:
+    """Linear warmup from ``warmup_factor`` over ``warmup_iters``, then poly (power 1.0) to 0 at ``max_iters``
+    (EVA / BEiT semantic segmentation), iteration-based."""
+    return [
+        dict(type='LinearLR', start_factor=warmup_factor, by_epoch=False, begin=0, end=warmup_iters),
+        dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=warmup_iters, end=max_iters),
+    ]
+
+
+def _seg_annotations(reduce_zero_label: bool | None) -> dict:
+    """``LoadAnnotations``; ``None`` leaves reduce_zero_label out (mmseg's default, as its COCO-Stuff configs)."""
+    if reduce_zero_label is None:
+        return dict(type='LoadAnnotations')
+    return dict(type='LoadAnnotations', reduce_zero_label=reduce_zero_label)
+
+
+def seg_train_pipeline(scale: tuple[int, int], crop_size: tuple[int, int],
+                       reduce_zero_label: bool | None = None) -> list[dict]:
+    """mmseg's training augmentation: resize to ``scale`` x [0.5, 2.0], random crop (cat_max_ratio 0.75), flip,
+    photometric distortion."""
+    return [
+        dict(type='LoadImageFromFile'),
+        _seg_annotations(reduce_zero_label),
+        dict(type='RandomResize', scale=scale, ratio_range=(0.5, 2.0), keep_ratio=True),
+        dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+        dict(type='RandomFlip', prob=0.5),
+        dict(type='PhotoMetricDistortion'),
+        dict(type='PackSegInputs'),
+    ]
+
+
+def seg_test_pipeline(scale: tuple[int, int], reduce_zero_label: bool | None = None,
+                      size_divisor: int | None = None) -> list[dict]:
+    """Resize to ``scale`` (aspect kept), optionally to a multiple of ``size_divisor`` (EVA-01's 896 test)."""
+    multiple = [dict(type='ResizeToMultiple', size_divisor=size_divisor)] if size_divisor else []
+    return [
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=scale, keep_ratio=True),
+        *multiple,
+        _seg_annotations(reduce_zero_label),
+        dict(type='PackSegInputs'),
+    ]

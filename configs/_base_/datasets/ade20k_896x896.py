@@ -3,24 +3,11 @@
 # (3584, 896), ratio 0.5-2.0, crop 896 (cat_max_ratio 0.75), flip, photometric distortion; test resize to
 # (3584, 896) kept to a multiple of 32. Multi-scale + flip TTA ratios 0.5-1.75 come from mmseg's ade20k.py.
 _base_ = ['mmseg::_base_/datasets/ade20k.py']
+from eva_mm.engine.config_parts import seg_test_pipeline, seg_train_pipeline
 
 crop_size = (896, 896)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='RandomResize', scale=(3584, 896), ratio_range=(0.5, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(3584, 896), keep_ratio=True),
-    dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='PackSegInputs'),
-]
+train_pipeline = seg_train_pipeline((3584, 896), crop_size, reduce_zero_label=True)
+test_pipeline = seg_test_pipeline((3584, 896), reduce_zero_label=True, size_divisor=32)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

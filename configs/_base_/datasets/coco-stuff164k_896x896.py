@@ -2,24 +2,11 @@
 # EVA-01/seg/configs/coco_stuff164k/eva_mask2former_896_60k_cocostuff164k_ss.py): scale (3584, 896), ratio
 # 0.5-2.0, crop 896 (cat_max_ratio 0.75), flip, photometric distortion; test resize (3584, 896) to a multiple of 32.
 _base_ = ['mmseg::_base_/datasets/coco-stuff164k.py']
+from eva_mm.engine.config_parts import seg_test_pipeline, seg_train_pipeline
 
 crop_size = (896, 896)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=(3584, 896), ratio_range=(0.5, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(3584, 896), keep_ratio=True),
-    dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
+train_pipeline = seg_train_pipeline((3584, 896), crop_size)
+test_pipeline = seg_test_pipeline((3584, 896), size_divisor=32)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
