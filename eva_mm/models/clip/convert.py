@@ -7,7 +7,9 @@ Layouts (all with a top-level ``logit_scale``):
   projection at ``visual.head``; ``text.*`` in open_clip ``TextTransformer`` names;
 * open_clip / timm hub (``model_configs/EVA*.json``, ``timm_proj: null``): ``visual.trunk.*`` in timm names with the
   projection at ``visual.trunk.head`` (or ``visual.head.proj`` with a linear ``timm_proj``); ``text.*``;
-* OpenAI-style text at the top level (``token_embedding``, ``transformer.resblocks``, ``ln_final``...).
+* OpenAI-style text at the top level (``token_embedding``, ``transformer.resblocks``, ``ln_final``...);
+* Hugging Face ``transformers`` CLIP (``text_model.*``, ``text_projection.weight``): the text-tower init files of the
+  EVA-CLIP recipes (``openai/clip-vit-base-patch16/pytorch_model.bin``), converted by :func:`text_tower_state_dict`.
 
 The image trunk goes through eva_mm's checkpoint converter (:func:`~eva_mm.checkpoint.loading.load_pretrained`), so
 every trunk layout it knows (EVA MIM checkpoints included, for image-tower init) is accepted here too.
@@ -22,7 +24,7 @@ from torch import nn
 from eva_mm.checkpoint import read_state_dict, unwrap_checkpoint
 from eva_mm.checkpoint.loading import load_pretrained
 
-__all__ = ['split_clip_state_dict', 'load_eva_clip']
+__all__ = ['split_clip_state_dict', 'load_eva_clip', 'text_tower_state_dict', 'load_text_tower']
 
 StateDict = Dict[str, torch.Tensor]
 _HEAD_PREFIXES = ('visual.trunk.head.', 'visual.head.proj.', 'visual.head.')
@@ -81,3 +83,61 @@ def load_eva_clip(model: nn.Module, checkpoint: str | Mapping[str, torch.Tensor]
     load_pretrained(model.visual, trunk, strict=True)
     with torch.no_grad():
         model.logit_scale.copy_(rest['logit_scale'].reshape(()))
+
+
+_HF_LAYER = {'layer_norm1.': 'ln_1.', 'layer_norm2.': 'ln_2.', 'mlp.fc1.': 'mlp.c_fc.', 'mlp.fc2.': 'mlp.c_proj.',
+             'self_attn.out_proj.': 'attn.out_proj.'}
+
+
+def _hf_text(sd: Mapping[str, torch.Tensor]) -> StateDict:
+    """Hugging Face ``CLIPModel`` text weights -> :class:`CLIPTextTransformer` names (q, k, v packed)."""
+    p = 'text_model.'
+    out: StateDict = {'token_embedding.weight': sd[p + 'embeddings.token_embedding.weight'],
+                      'positional_embedding': sd[p + 'embeddings.position_embedding.weight'],
+                      'ln_final.weight': sd[p + 'final_layer_norm.weight'],
+                      'ln_final.bias': sd[p + 'final_layer_norm.bias']}
+    if 'text_projection.weight' in sd:  # a Linear [embed, width]; CLIPTextTransformer multiplies by [width, embed]
+        out['text_projection'] = sd['text_projection.weight'].t().contiguous()
+    layers = sorted({int(k.split('.')[3]) for k in sd if k.startswith(p + 'encoder.layers.')})
+    for i in layers:
+        src, dst = f'{p}encoder.layers.{i}.', f'transformer.resblocks.{i}.'
+        for kind in ('weight', 'bias'):
+            out[f'{dst}attn.in_proj_{kind}'] = torch.cat([sd[f'{src}self_attn.{q}_proj.{kind}'] for q in 'qkv'])
+        for key, v in sd.items():
+            if key.startswith(src):
+                rest = key[len(src):]
+                for a, b in _HF_LAYER.items():
+                    if rest.startswith(a):
+                        out[dst + b + rest[len(a):]] = v
+    return out
+
+
+def text_tower_state_dict(sd: Mapping[str, torch.Tensor]) -> StateDict:
+    """The text tower of a CLIP checkpoint (EVA-CLIP / open_clip ``text.*``, OpenAI top level, or Hugging Face
+    ``text_model.*``) in :class:`CLIPTextTransformer` names."""
+    if any(k.startswith('text_model.') for k in sd):
+        return _hf_text(sd)
+    return split_clip_state_dict(sd)[2]
+
+
+def load_text_tower(text: nn.Module, checkpoint: str | Mapping[str, torch.Tensor],
+                    skip: Tuple[str, ...] = ('text_projection',)) -> None:
+    """Initialise a :class:`CLIPTextTransformer` from a CLIP checkpoint, leaving ``skip`` as initialised.
+
+    EVA-CLIP's recipes start the text tower from OpenAI / OpenCLIP weights but skip ``text_projection`` (and
+    ``logit_scale``): official ``--skip-list`` in ``EVA-CLIP/README.md``.
+
+    Raises:
+        RuntimeError: Any other key is missing or unexpected, or a shape differs (the message lists them).
+    """
+    name = checkpoint if isinstance(checkpoint, str) else '<state dict>'
+    sd = read_state_dict(checkpoint) if isinstance(checkpoint, str) else dict(checkpoint)
+    part = {k: v for k, v in text_tower_state_dict(unwrap_checkpoint(sd, use_ema=False)).items() if k not in skip}
+    own = text.state_dict()
+    missing = sorted(set(own) - set(part) - set(skip))
+    unexpected = sorted(set(part) - set(own))
+    shapes = [f'{k}: {tuple(v.shape)} vs model {tuple(own[k].shape)}' for k, v in part.items()
+              if k in own and v.shape != own[k].shape]
+    if missing or unexpected or shapes:
+        raise RuntimeError(f'text tower from {name}: missing {missing}, unexpected {unexpected}, shapes {shapes}')
+    text.load_state_dict(part, strict=False)

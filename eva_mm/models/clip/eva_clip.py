@@ -18,6 +18,7 @@ from eva_mm.registry import MODELS
 
 from ..backbones.arch_zoo import resolve_arch
 from ..backbones.eva import EVA
+from .convert import load_text_tower
 from .loss import ClipLoss
 from .text_tower import CLIPTextTransformer
 from .variants import CLIP_VARIANTS
@@ -53,6 +54,10 @@ class EVACLIP(BaseModel):
             trains at 0.5). A random subset, the same for the whole batch, is kept (RoPE rows follow it); the cls
             token always stays; in eval mode every patch is seen.
         grad_checkpointing: Activation checkpointing on both towers while training.
+        text_pretrained: Checkpoint the text tower starts from in :meth:`init_weights` (any layout of
+            :func:`~eva_mm.models.clip.convert.text_tower_state_dict`; ``text_projection`` stays fresh, as the
+            EVA-CLIP recipes do). The image tower starts from EVA MIM weights through
+            ``vision_cfg=dict(init_cfg=dict(type='Pretrained', checkpoint=...))``.
         data_preprocessor: mmengine data preprocessor config.
     """
 
@@ -61,11 +66,13 @@ class EVACLIP(BaseModel):
                  text_cfg: Optional[Mapping[str, Any]] = None, embed_dim: Optional[int] = None,
                  img_size: Optional[int] = None, vision_cfg: Optional[Mapping[str, Any]] = None,
                  local_loss: bool = True, patch_dropout: float = 0., grad_checkpointing: bool = False,
-                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
+                 text_pretrained: Optional[str] = None, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if not 0. <= patch_dropout < 1.:
             raise ValueError(f'EVACLIP: patch_dropout must be in [0, 1), got {patch_dropout}')
         self.patch_dropout = float(patch_dropout)
+        self.text_pretrained = text_pretrained
         row = _variant(variant)
         self.embed_dim = embed_dim or row['embed_dim']
         if vision_arch is None:
@@ -86,6 +93,13 @@ class EVACLIP(BaseModel):
         self.loss_fn = ClipLoss(local_loss=local_loss)
         if grad_checkpointing:  # else vision_cfg's with_cp stands
             self.set_grad_checkpointing(True)
+
+    def init_weights(self) -> None:
+        """mmengine's init (the image tower's ``init_cfg`` loads EVA MIM weights), then the text tower's
+        ``text_pretrained``."""
+        super().init_weights()
+        if self.text_pretrained:
+            load_text_tower(self.text, self.text_pretrained)
 
     def set_grad_checkpointing(self, enable: bool = True) -> None:
         """Activation checkpointing per block on both towers (used while training only)."""
