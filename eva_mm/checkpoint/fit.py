@@ -70,8 +70,12 @@ def _listed(keys: List[str], limit: int = 6) -> str:
     return ', '.join(keys[:limit]) + (f' ... (+{len(keys) - limit})' if len(keys) > limit else '')
 
 
+_HINT = ('Is it the checkpoint of this config? If a partial load is intended, say which keys may not fit (e.g. '
+         'the mim_init preset, or regexes).')
+
+
 def check_fit(state_dict: Mapping[str, torch.Tensor], model: nn.Module,
-              allow: Union[str, Iterable[str]] = (), source: str = 'checkpoint') -> FitReport:
+              allow: Union[str, Iterable[str]] = (), source: str = 'checkpoint', hint: str = _HINT) -> FitReport:
     """Raise unless every model tensor gets a same-shaped value and every file tensor has a place.
 
     Args:
@@ -79,6 +83,7 @@ def check_fit(state_dict: Mapping[str, torch.Tensor], model: nn.Module,
         model: the model they are loaded into.
         allow: regexes (searched in each key) or `PARTIAL_LOADS` names of keys that may not fit.
         source: how to name the file in the message (its path).
+        hint: the message's last line: how the caller's user states a partial load.
 
     Returns:
         The allowed keys that did not fit (to log as skipped).
@@ -103,13 +108,12 @@ def check_fit(state_dict: Mapping[str, torch.Tensor], model: nn.Module,
     if bad.skipped() or not common:
         lines = [f'{source} does not fit {type(model).__name__}'
                  + (': no key in common' if not common else '') + ':']
-        for kind in ('missing', 'unexpected', 'mismatched'):
+        for kind, label in (('missing', 'missing'), ('unexpected', 'unexpected'), ('mismatched', 'shape-mismatched')):
             keys = getattr(bad, kind)
             if keys:
-                lines.append(f'  {len(keys)} {kind}: {_listed(keys)}')
+                lines.append(f'  {len(keys)} {label}: {_listed(keys)}')
         lines.append(f'  the file: {describe_state_dict(have)}')
         lines.append(f'  the model: {describe_state_dict(want)}')
-        lines.append('  Is it the checkpoint of this config? If a partial load is intended, say which keys may '
-                     'not fit (e.g. the mim_init preset, or regexes).')
+        lines.append('  ' + hint)
         raise CheckpointFitError('\n'.join(lines))
     return report

@@ -6,7 +6,7 @@ the safe reader (``eva_mm.checkpoint.reader``: ``weights_only=True``, checked do
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 from mmengine.logging import MMLogger, print_log
@@ -15,9 +15,14 @@ from torch import nn
 from eva_mm.layers.rel_pos import resize_rel_pos
 
 from .convert import convert, detect_format, unwrap_checkpoint
+from .fit import check_fit
 from .reader import read_checkpoint
 
-__all__ = ['LoadReport', 'fit_rel_pos', 'load_pretrained']
+__all__ = ['BACKBONE_ALLOW', 'LoadReport', 'fit_rel_pos', 'load_pretrained']
+
+# What a backbone load may leave unloaded unless told otherwise: the decomposed rel-pos tables (EVA-01 / ViTDet
+# detection adds them, zero-initialised, to MIM weights that have none).
+BACKBONE_ALLOW: Tuple[str, ...] = (r'(^|\.)rel_pos_[hw]$',)
 
 
 class LoadReport(NamedTuple):
@@ -56,6 +61,7 @@ def load_pretrained(
     strict: bool = False,
     logger: Optional[MMLogger] = None,
     use_ema: bool = False,
+    allow: Union[str, Iterable[str], None] = None,
 ) -> LoadReport:
     """Convert and load a checkpoint into an :class:`~eva_mm.models.backbones.EVA`.
 
@@ -65,12 +71,19 @@ def load_pretrained(
         checkpoint: Path, URL, or an already read checkpoint dict.
         prefix: Keep only keys under this prefix (mmengine ``Pretrained`` semantics), e.g. ``'backbone.'``.
         map_location: Passed to the reader.
-        strict: Raise ``RuntimeError`` with the report instead of logging it when anything does not match.
+        strict: Every key must fit (``allow`` ignored).
         logger: Where to log the report (default: the current mmengine logger).
         use_ema: Read ``model_ema`` rather than ``model`` from a file that has both (official default: ``model``).
+        allow: Regexes (or ``PARTIAL_LOADS`` names) of keys that may be missing, unexpected or mismatched. None
+            (the default, :data:`BACKBONE_ALLOW`) allows only the decomposed rel-pos tables, which MIM weights
+            lack (ViTDet adds them, zero-initialised); those are logged as skipped.
 
     Returns:
         The :class:`LoadReport`.
+
+    Raises:
+        CheckpointFitError: keys that are not allowed do not fit (another width, depth or model), or no key in
+            common; nothing is loaded then.
     """
     name = checkpoint if isinstance(checkpoint, str) else '<state dict>'
     raw = read_checkpoint(checkpoint, map_location) if isinstance(checkpoint, str) else checkpoint
@@ -99,9 +112,13 @@ def load_pretrained(
         unexpected=sorted(set(state_dict) - set(model_sd)),
         mismatched=mismatched,
     )
+    allow = BACKBONE_ALLOW if allow is None else allow
+    allowed = () if strict else ((allow,) if isinstance(allow, str) else tuple(allow))
+    check_fit(state_dict, model, allow=allowed, source=f'{name} (format {fmt}, converted to the model\'s names)',
+              hint='Is it a checkpoint of this architecture? If a partial load is intended, list the keys that may '
+                   "not fit: init_cfg=dict(type='Pretrained', checkpoint=..., allow=[regexes])"
+                   + (f' (allowed now: {list(allowed)})' if allowed else ''))
     clean = not (report.missing or report.unexpected or report.mismatched)
-    if strict and not clean:
-        raise RuntimeError(report.message(name))
     model.load_state_dict(loadable, strict=False)
     print_log(report.message(name), logger=logger or 'current', level=logging.INFO if clean else logging.WARNING)
     return report

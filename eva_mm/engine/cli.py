@@ -10,6 +10,8 @@ from typing import Any
 
 from mmengine.config import Config, DictAction
 
+from eva_mm.checkpoint.model_loading import set_load_allow
+
 from .config_check import read_config
 from .fsdp import add_fsdp_global_clip_hook
 from .load_from_ema import add_checkpoint_select_hook
@@ -72,6 +74,8 @@ def prepare_cpu_distributed(cfg: Config) -> None:
 def build_runner(cfg: Config) -> Any:
     """mmengine's `Runner`, or the runner named by `runner_type` (e.g. `FlexibleRunner`) from the registry."""
     prepare_cpu_distributed(cfg)
+    # what `load_from` / `tools/test.py CHECKPOINT` may leave unloaded; anything else that does not fit stops the run
+    set_load_allow(cfg.get('load_from_allow', None))
     add_checkpoint_select_hook(cfg)
     add_rng_state_hook(cfg)
     add_fsdp_global_clip_hook(cfg)

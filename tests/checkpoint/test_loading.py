@@ -3,6 +3,7 @@ import pytest
 import torch
 
 import eva_mm  # noqa: F401
+from eva_mm.checkpoint.fit import CheckpointFitError
 from eva_mm.checkpoint.loading import load_pretrained
 from eva_mm.models.backbones import EVA
 
@@ -39,15 +40,23 @@ def test_report_lists_missing_unexpected_and_mismatched(tmp_path) -> None:
     other = EVA(arch=dict(TINY, mlp_hidden=40), img_size=56, use_mask_token=True, use_rel_pos=True)
     ckpt = torch.load(path, weights_only=True)
     ckpt['module']['blocks.0.gamma_1'] = torch.ones(32)  # BEiT layer scale: not an EVA parameter
-    report = load_pretrained(other, ckpt)
+    before = {k: v.clone() for k, v in other.state_dict().items()}
+    with pytest.raises(CheckpointFitError) as error:
+        load_pretrained(other, ckpt)
+    message = str(error.value)
+    assert message.startswith("<state dict> (format official, converted to the model's names) does not fit EVA:")
+    assert '1 unexpected: blocks.0.gamma_1' in message
+    assert 'shape-mismatched: ' in message and 'w12.weight (file [96, 32], model [80, 32])' in message
+    assert 'missing' not in message  # the rel-pos tables MIM weights lack are allowed by default
+    assert 'allow=[regexes]' in message and 'the file: ' in message and 'the model: ' in message
+    assert all(torch.equal(v, other.state_dict()[k]) for k, v in before.items())  # nothing loaded
+    # the same load, stated as partial: a report of what did not load
+    report = load_pretrained(other, ckpt, allow=[r'gamma_1$', r'\.mlp\.', 'rel_pos'])
     assert report.unexpected == ['blocks.0.gamma_1']
     assert 'blocks.0.attn.rel_pos_h' in report.missing
     assert ('blocks.0.mlp.w12.weight', (96, 32), (80, 32)) in report.mismatched
-    message = report.message(str(path))
-    assert 'blocks.0.gamma_1' in message and 'w12.weight (96, 32) vs model (80, 32)' in message
-    assert 'missing keys' in message and 'unexpected keys' in message and 'shape-mismatched keys' in message
-    with pytest.raises(RuntimeError, match='shape-mismatched'):
-        load_pretrained(other, ckpt, strict=True)
+    with pytest.raises(CheckpointFitError, match='shape-mismatched'):
+        load_pretrained(other, ckpt, strict=True, allow='.')
 
 
 def test_rel_pos_tables_resized_on_load(tmp_path) -> None:

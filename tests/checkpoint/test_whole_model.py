@@ -10,6 +10,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 import eva_mm  # noqa: F401
+from eva_mm.checkpoint.fit import CheckpointFitError
 from eva_mm.checkpoint.whole_model import fit_state_dict, map_official_fpn, select_state_dict
 from eva_mm.engine.load_from_ema import CheckpointSelectHook, add_checkpoint_select_hook
 from eva_mm.registry import MODELS
@@ -84,6 +85,11 @@ def test_bare_official_backbone_fills_the_backbone(tmp_path):
     bare['head.weight'] = torch.zeros(10, 128)
     path = tmp_path / 'official_backbone.pth'
     torch.save({'model': bare, 'epoch': 3}, path)
+    # backbone weights only: the neck and heads start fresh, which the config must state (load_from_allow)
+    with pytest.raises(CheckpointFitError, match=r'official_backbone\.pth does not fit EncoderDecoder:\n.*missing: '
+                                                 r'auxiliary_head\.(?s:.*)load_from_allow'):
+        load_checkpoint(target, str(path))
+    target.cfg = Config(dict(load_from_allow='mim_init'))
     load_checkpoint(target, str(path))
     for k, v in source.state_dict().items():
         if k.startswith('backbone.'):

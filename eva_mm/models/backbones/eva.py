@@ -206,12 +206,15 @@ class EVA(BaseModule):
         return self
 
     def init_weights(self) -> None:
-        """Load ``init_cfg=dict(type='Pretrained', checkpoint=..., use_ema=False)`` through the converter, else
+        """Load ``init_cfg=dict(type='Pretrained', checkpoint=..., use_ema=False, allow=None)`` through the converter
+        (a file that does not fit stops, see :func:`~eva_mm.checkpoint.loading.load_pretrained`), else
         mmengine init; ``use_ema=True`` reads ``model_ema`` instead of ``model`` from files that have both."""
         cfg = self.init_cfg[0] if isinstance(self.init_cfg, list) and len(self.init_cfg) == 1 else self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
+            # `allow`: keys a stated partial load may skip (default: the rel-pos tables MIM weights lack)
             load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
-                            map_location=cfg.get('map_location', 'cpu'), use_ema=bool(cfg.get('use_ema', False)))
+                            map_location=cfg.get('map_location', 'cpu'), use_ema=bool(cfg.get('use_ema', False)),
+                            allow=cfg.get('allow'))
             self._is_init = True
             return
         super().init_weights()
