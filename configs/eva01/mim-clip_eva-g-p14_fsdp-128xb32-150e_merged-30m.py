@@ -8,9 +8,10 @@
 #   torchrun --nnodes 16 --nproc_per_node 8 --rdzv_backend c10d --rdzv_endpoint $MASTER:29500 \
 #       tools/train.py configs/eva01/mim-clip_eva-g-p14_fsdp-128xb32-150e_merged-30m.py --launcher pytorch
 _base_ = [
-    '../_base_/datasets/in21k_mim-224.py',
+    '../_base_/datasets/merged-30m_mim-224.py',
     '../_base_/schedules/mim_adamw_cosine.py',
 ]
+from eva_mm.engine.config_parts import warmup_cosine
 
 lr = 1e-3
 max_epochs = 150
@@ -25,15 +26,7 @@ model = dict(
     head=dict(type='MIMCLIPHead', in_channels=1408, target_channels=768, init_std=0.015),
     teacher=dict(type='CLIPTeacher', tower='openai', arch='vit-l-14', img_size=224, checkpoint=openai_clip_l14))
 
-# Merged-30M (docs/recipes.md#pretraining): IN-21K + CC12M + CC3M + Objects365 + COCO train2017 + ADE20K train.
-train_dataloader = dict(batch_size=32, dataset=dict(sources=[
-    dict(name='imagenet21k', data_prefix='imagenet21k/train', ann_file='imagenet21k/meta/train.txt'),
-    dict(name='cc12m', data_prefix='cc12m/images', ann_file='cc12m/images.txt'),
-    dict(name='cc3m', data_prefix='cc3m/images', ann_file='cc3m/images.txt'),
-    dict(name='objects365', data_prefix='Objects365/train'),
-    dict(name='coco', data_prefix='coco/train2017'),
-    dict(name='ade20k', data_prefix='ade/ADEChallengeData2016/images/training'),
-]))
+train_dataloader = dict(batch_size=32)
 
 runner_type = 'FlexibleRunner'
 strategy = dict(
@@ -48,11 +41,6 @@ optim_wrapper = dict(  # plain OptimWrapper: FSDP does the bf16 casting
     _delete_=True, type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=lr, betas=(0.9, 0.98), eps=1e-6, weight_decay=0.05), clip_grad=dict(max_norm=3.0),
     paramwise_cfg={{_base_.optim_wrapper.paramwise_cfg}})
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / lr, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=warmup_epochs, end=max_epochs,
-         convert_to_iter_based=True),
-]
+param_scheduler = warmup_cosine(max_epochs, warmup_epochs, eta_min=_base_.min_lr, warmup_factor=1e-6 / lr)
 train_cfg = dict(max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=4096)

@@ -3,31 +3,20 @@
 # warmup 1 epoch, drop path 0.0, ZeRO 0) from EVA-02/asuka/run_*pretraining.py; patch-embed gradient x0.1
 # (--stop_grad_conv1). Launch: tools/dist_train.sh (torchrun) on 32 GPUs.
 _base_ = [
+    '../_base_/models/mim-clip_eva02_eva-clip-g14.py',
     '../_base_/datasets/in21k_mim-224.py',
     '../_base_/schedules/mim_adamw_cosine.py',
 ]
+from eva_mm.engine.config_parts import warmup_cosine
 
 lr = 1.5e-3
 max_epochs = 150
 warmup_epochs = 1
-eva_clip_g14 = 'https://huggingface.co/BAAI/EVA/resolve/main/eva_clip_psz14.pt'  # EVA-CLIP g/14 (docs/architecture.md)
 
-model = dict(
-    type='MIMCLIP',
-    data_preprocessor={{_base_.data_preprocessor}},
-    backbone=dict(type='EVA', arch='eva02-b', img_size=224, drop_path_rate=0.0),
-    head=dict(type='MIMCLIPHead', in_channels=768, target_channels=1024),
-    teacher=dict(type='CLIPTeacher', tower='eva_clip', arch='eva-g', out_channels=1024, img_size=224,
-                 checkpoint=eva_clip_g14),
-    patch_embed_grad_scale=0.1)
-
+model = dict(data_preprocessor=_base_.data_preprocessor,
+             backbone=dict(arch='eva02-b', drop_path_rate=0.0), head=dict(in_channels=768))
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=lr))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / lr, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=warmup_epochs, end=max_epochs,
-         convert_to_iter_based=True),
-]
+param_scheduler = warmup_cosine(max_epochs, warmup_epochs, eta_min=_base_.min_lr, warmup_factor=1e-6 / lr)
 train_cfg = dict(max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=2048)

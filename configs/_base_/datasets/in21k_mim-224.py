@@ -1,6 +1,7 @@
 # EVA MIM data (docs/recipes.md#pretraining): unlabeled images, RandomResizedCrop(224, scale 0.2-1, ratio 3/4-4/3,
 # bicubic) + horizontal flip, no colour jitter or mixup; CLIP mean/std for student and teacher; BEiT block-wise
 # mask of 105 of the 16 x 16 patches (min 16 per block, aspect 0.3-1/0.3). Source: EVA-01/EVA-02 run_*pretraining.py.
+# Other image sets: merged-30m_mim-224.py, merged-38m_mim-224.py.
 custom_imports = dict(imports=['eva_mm'], allow_failed_imports=False)
 
 img_size = 224
