@@ -3,6 +3,7 @@
 The table below restates docs/recipes.md#detection (EVA-01 and EVA-02): training / test size, windows,
 global blocks, drop path, layer decay, lr, batch, iterations, milestones, warmup, and the test protocol.
 """
+import glob
 import os.path as osp
 
 import pytest
@@ -59,6 +60,14 @@ def load(name: str) -> Config:
 
 def size_of(pipeline, kind):
     return next(t for t in pipeline if t['type'] == kind)
+
+
+def test_every_detection_config_is_in_the_table():
+    """A new detection config without a RECIPES row fails here instead of going untested."""
+    found = {osp.relpath(p, CONFIGS)[:-3] for pattern in ('eva0*/*rcnn*.py', 'eva0*/*/*rcnn*.py')
+             for p in glob.glob(osp.join(CONFIGS, pattern))}
+    assert found == set(RECIPES), f'configs without a row: {sorted(found - set(RECIPES))}; ' \
+        f'rows without a config: {sorted(set(RECIPES) - found)}'
 
 
 @pytest.mark.parametrize('name', sorted(RECIPES))

@@ -3,6 +3,7 @@
 RECIPES equals the tables of docs/recipes.md (EVA-02 UperNet B / L / L-640, EVA-01 Mask2Former COCO-Stuff ->
 ADE20K). The EVA-01 UperNet row has no official source; it pins the derived recipe its config documents.
 """
+import glob
 import os.path as osp
 
 import pytest
@@ -43,6 +44,16 @@ def _gpus(name: str) -> int:
     """GPUs in an OpenMMLab config name, e.g. 4 in '..._4xb8-60k_...'."""
     part = next(p for p in osp.basename(name).split('_') if 'xb' in p)
     return int(part.split('xb')[0])
+
+
+
+def test_every_segmentation_config_is_in_the_table():
+    """A new segmentation config without a RECIPES row fails here instead of going untested (the ViT-Adapter
+    variants, '-adapter' in the name, have their own table in test_vit_adapter.py)."""
+    found = {osp.relpath(p, osp.join(ROOT, 'configs')) for pattern in ('*upernet*.py', '*mask2former*.py')
+             for p in glob.glob(osp.join(ROOT, 'configs', 'eva0*', pattern)) if '-adapter' not in osp.basename(p)}
+    assert found == set(RECIPES), f'configs without a row: {sorted(found - set(RECIPES))}; ' \
+        f'rows without a config: {sorted(set(RECIPES) - found)}'
 
 
 @pytest.fixture(scope='module', params=sorted(RECIPES))
