@@ -13,8 +13,10 @@ from eva_mm.engine.config_parts import warmup_poly
 
 max_iters = 20000
 model = dict(data_preprocessor=dict(size=_base_.crop_size))
-# The COCO-Stuff-164K stage's final weights (its 171-class classifier does not load: shapes differ, reported).
+# The COCO-Stuff-164K stage's final weights; its class embedding (171 classes + no-object) does not fit ADE's 150,
+# which start fresh: the one part the whole-model loader is allowed to leave out.
 load_from = 'work_dirs/mask2former_eva-g-p16_32xb1-60k_coco-stuff164k-896x896/iter_60000.pth'
+load_from_allow = [r'^decode_head\.cls_embed\.']
 optim_wrapper = dict(optimizer=dict(lr=2.5e-5), paramwise_cfg=dict(layer_decay_rate=0.95))
 param_scheduler = warmup_poly(max_iters, 500)
 train_cfg = dict(max_iters=max_iters, val_interval=2000)
