@@ -7,6 +7,7 @@ through ``eva_mm.checkpoint.whole_model.fit_to_model`` (official key layouts are
 """
 import fnmatch
 import os.path as osp
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import List, Optional, Union
 
@@ -51,8 +52,10 @@ def list_models(pattern: str = '*', task: Optional[str] = None, index_file: str 
     models = [m for m in zoo.load_model_index(index_file) if fnmatch.fnmatchcase(m['Name'].lower(), pattern)]
     if task is None:
         return [m['Name'] for m in models]
-    if task.lower() not in _TASKS:
-        raise ValueError(f'unknown task {task!r}; known tasks: {list(_TASKS)}')
+    # the toolbox tasks, and any other task a metafile reports results for (e.g. EVA-CLIP's zero-shot ones)
+    known = set(_TASKS) | {r['Task'].lower() for m in zoo.load_model_index(index_file) for r in m.get('Results') or []}
+    if task.lower() not in known:
+        raise ValueError(f'unknown task {task!r}; known tasks: {sorted(known)}')
     return [m['Name'] for m in models if task.lower() in {t.lower() for t in model_tasks(m, index_file)}]
 
 
@@ -101,9 +104,8 @@ def get_model(name: Union[str, Config], pretrained: Union[bool, str] = False, de
         pretrained = released_weights(name, index_file)
     if pretrained and device.type == 'meta':
         raise ValueError('device="meta" builds an empty model; it cannot hold pretrained weights')
+    # no default_scope (EVA-CLIP's configs): the model is one of eva_mm's, found in mmengine's root registry
     scope = cfg.get('default_scope')
-    if scope is None:
-        raise ValueError(f'config of {name!r} has no default_scope; cannot tell its toolbox')
     model_cfg = cfg.model
     if 'teacher' in model_cfg:
         # a MIM pre-training entry: its released file is the student backbone, and building the whole algorithm
@@ -115,7 +117,7 @@ def get_model(name: Union[str, Config], pretrained: Union[bool, str] = False, de
         # that meta tensors do not have; the check is only skipped for the empty build
         torch.distributions.Distribution.set_default_validate_args(False)
     try:
-        with DefaultScope.overwrite_default_scope(scope), torch.device(device):
+        with DefaultScope.overwrite_default_scope(scope) if scope else nullcontext(), torch.device(device):
             model = MODELS.build(model_cfg)
     finally:
         torch.distributions.Distribution.set_default_validate_args(validate)

@@ -16,15 +16,20 @@ from eva_mm.checkpoint.download import DownloadError
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SMALL_CONFIG = osp.join(ROOT, 'configs/quickstart/upernet_eva02-mini-p8_400it_ade-shapes-64x64.py')
 EXPECTED_TYPE = {'mmpretrain': ('ImageClassifier', 'EVA'), 'mmdet': ('CascadeRCNN',), 'mmseg': ('EncoderDecoder',),
-                 'mmaction': ('Recognizer3D',)}
+                 'mmaction': ('Recognizer3D',), None: ('EVACLIP',)}  # EVA-CLIP configs set no default_scope
 
 
 @pytest.mark.parametrize('name', list_models())
 def test_every_zoo_name_builds_on_meta(name):
     model = get_model(name, device='meta')
     assert next(model.parameters()).device.type == 'meta'
-    assert type(model).__name__ in EXPECTED_TYPE[model.cfg.default_scope]
+    assert type(model).__name__ in EXPECTED_TYPE[model.cfg.get('default_scope')]
     assert not model.training
+
+
+def test_a_config_without_default_scope_builds_from_the_root_registry():
+    model = get_model(osp.join(ROOT, 'configs/eva_clip/eva02-clip-b-16_zero-shot_in1k.py'), device='meta')
+    assert type(model).__name__ == 'EVACLIP' and next(model.parameters()).device.type == 'meta'
 
 
 def test_list_models_filters():
