@@ -51,15 +51,16 @@ def resolve_name(name: str, scope: Optional[str], index_file: str = zoo.INDEX_FI
     """``(config, weights)`` of eva_mm zoo entry ``name`` (case-insensitive), or None when eva_mm has no such name.
 
     ``weights`` is the released URL (``#sha256=`` added when listed) or None. An entry of another toolbox than
-    ``scope`` (the inferencer's) is an error naming both, since building it in the wrong scope fails obscurely.
+    ``scope`` (the inferencer's) is an error naming both, since building it in the wrong scope fails obscurely;
+    an entry whose config sets no ``default_scope`` (EVA-CLIP) is one of eva_mm's own models and fits any.
     """
     names = {m['Name'].lower(): m['Name'] for m in zoo.load_model_index(index_file)}
     if name.lower() not in names:
         return None
     name = names[name.lower()]
     cfg = inference_config(zoo.config_path(name, index_file))
-    own = cfg.get('default_scope')
-    if scope is not None and own != scope:
+    own = cfg.get('default_scope')  # None: an eva_mm model of the root registry (EVA-CLIP), built in any scope
+    if scope is not None and own is not None and own != scope:
         raise ValueError(f'eva_mm model {name!r} is a {own} model (default_scope {own!r}); the inferencer of '
                          f'scope {scope!r} cannot run it, use the {own} inferencer')
     try:
