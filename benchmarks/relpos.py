@@ -1,9 +1,10 @@
-"""Rel-pos attention in training: the folded fused path against eva_mm's previous path, on one global block.
+"""Rel-pos attention in training: eva_mm's kernels against its previous path, on one global block.
 
 ``previous`` is the path before issue 20: the decomposed bias materialised as a ``[B, heads, N, N]`` tensor and
-passed to SDPA as ``attn_mask`` (which, needing a gradient, sends SDPA to its math kernel); ``folded`` is
-:func:`eva_mm.layers.rel_pos_attention.rel_pos_attention`. Each runs the same block (same weights) forward +
-backward; reported: median seconds (interleaved rounds), peak memory of the step, and the SDPA kernels the
+passed to SDPA as ``attn_mask`` (which, needing a gradient, sends SDPA to its math kernel); ``folded`` and
+``chunked`` are the two kernels of :func:`eva_mm.layers.rel_pos_attention.rel_pos_attention` (forced with
+:func:`~eva_mm.layers.rel_pos_attention.set_rel_pos_kernel`). Each runs the same block (same weights) forward +
+backward; reported: median seconds (interleaved rounds), peak memory of the step, and the attention kernels the
 profiler saw.
 """
 from __future__ import annotations
@@ -16,10 +17,12 @@ import torch.nn.functional as F
 
 from eva_mm.layers import EVABlock, decomposed_rel_pos_bias
 from eva_mm.layers import attention as attention_mod
+from eva_mm.layers.rel_pos_attention import get_rel_pos_kernel, set_rel_pos_kernel
 
 from .measure import autocast_context, interleaved_times, median, paired_ratio_stats, peak_memory
 
-__all__ = ['BLOCKS', 'previous_rel_pos_path', 'run_relpos', 'format_relpos']
+__all__ = ['BLOCKS', 'PATHS', 'previous_rel_pos_path', 'rel_pos_path', 'attention_kernels', 'run_relpos',
+           'format_relpos']
 
 #: Global rel-pos blocks of the recipes: width, heads, MLP hidden, patch (ViTDet-B: mmdet projects/ViTDet
 #: configs; EVA-g: baaivision/EVA EVA-01/det, 1408 wide, 16 heads, 6144 MLP, patch 16 at 1280 px).
@@ -45,16 +48,45 @@ def previous_rel_pos_path() -> Iterator[None]:
         attention_mod.rel_pos_attention = saved
 
 
-def _kernels(step) -> list:
+#: eva_mm's rel-pos paths, in table order.
+PATHS = ('previous', 'folded', 'chunked')
+
+
+@contextlib.contextmanager
+def rel_pos_path(path: str) -> Iterator[None]:
+    """Run eva_mm's rel-pos blocks on one of :data:`PATHS` (the fast-path switch itself stays on)."""
+    if path not in PATHS:
+        raise ValueError(f'rel-pos path must be one of {PATHS}, got {path!r}')
+    if path == 'previous':
+        with previous_rel_pos_path():
+            yield
+        return
+    saved = get_rel_pos_kernel()
+    set_rel_pos_kernel(path)
+    try:
+        yield
+    finally:
+        set_rel_pos_kernel(saved)
+
+
+def attention_kernels(step) -> list:
+    """Attention kernels one call runs: SDPA's backends, the chunked function, or an eager softmax."""
     with torch.profiler.profile() as prof:
         step()
-    return sorted({e.name.replace('aten::', '') for e in prof.events() if 'scaled_dot_product' in e.name
-                   and not e.name.endswith('scaled_dot_product_attention')})
+    names = set()
+    for e in prof.events():
+        if 'scaled_dot_product' in e.name and not e.name.endswith('scaled_dot_product_attention'):
+            names.add(e.name.replace('aten::', ''))
+        elif e.name.startswith('_ChunkedRelPosAttention'):
+            names.add(e.name)
+        elif e.name in ('aten::_softmax', 'aten::_softmax_backward_data'):
+            names.add('eager ' + e.name.replace('aten::', ''))
+    return sorted(names)
 
 
 def run_relpos(block: str, img_size: int, device: torch.device, dtype: torch.dtype, batch: int = 1,
                warmup: int = 1, repeats: int = 3, timing: bool = True, dim: Optional[int] = None) -> Dict:
-    """Time / peak memory / kernels of one global rel-pos block forward + backward, previous vs folded path.
+    """Time / peak memory / kernels of one global rel-pos block forward + backward, each of :data:`PATHS`.
 
     Args:
         block: a key of :data:`BLOCKS`.
@@ -77,19 +109,21 @@ def run_relpos(block: str, img_size: int, device: torch.device, dtype: torch.dty
         model.zero_grad(set_to_none=True)
         x.grad = None
 
-    def previous() -> None:
-        with previous_rel_pos_path():
-            step()
+    def on(path: str):
+        def run() -> None:
+            with rel_pos_path(path):
+                step()
+        return run
 
-    steps = dict(previous=previous, folded=step)
+    steps = {path: on(path) for path in PATHS}
     result: Dict[str, object] = dict(block=block, img_size=img_size, tokens=grid[0] * grid[1], batch=batch,
                                      dim=cfg['dim'], heads=cfg['heads'], dtype=str(dtype).replace('torch.', ''))
     result['peak_bytes'] = {name: peak_memory(fn, device) for name, fn in steps.items()}
-    result['kernels'] = {name: _kernels(fn) for name, fn in steps.items()}
+    result['kernels'] = {name: attention_kernels(fn) for name, fn in steps.items()}
     if timing:
         times = interleaved_times(steps, device, warmup=warmup, repeats=repeats)
         result['seconds'] = {name: median(t) for name, t in times.items()}
-        result['speedup'] = paired_ratio_stats(times['previous'], times['folded'])
+        result['speedup'] = {name: paired_ratio_stats(times['previous'], times[name]) for name in PATHS[1:]}
     return result
 
 
@@ -97,12 +131,15 @@ def format_relpos(r: Dict) -> str:
     """One table of a :func:`run_relpos` result."""
     lines = [f"rel-pos global block {r['block']} @ {r['img_size']} px ({r['tokens']} tokens, batch {r['batch']}, "
              f"{r['dtype']}), forward + backward"]
-    for name in ('previous', 'folded'):
+    for name in PATHS:
         secs = r.get('seconds', {}).get(name)
         t = f'{secs:8.3f} s' if secs is not None else '       - '
         lines.append(f"  {name:9s} {t}  peak {r['peak_bytes'][name] / 2 ** 20:9,.0f} MiB  "
                      f"kernels: {', '.join(r['kernels'][name])}")
-    if 'speedup' in r:
-        lines.append(f"  folded speed-up (median per-round ratio): {r['speedup']['median']:.2f}x")
-    lines.append(f"  peak memory previous / folded: {r['peak_bytes']['previous'] / r['peak_bytes']['folded']:.2f}x")
+    for name in PATHS[1:]:
+        speed = r.get('speedup', {}).get(name)
+        if speed:
+            lines.append(f"  {name} speed-up over previous (median per-round ratio): {speed['median']:.2f}x "
+                         f"(q1 {speed['q1']:.2f}, q3 {speed['q3']:.2f})")
+        lines.append(f"  peak memory previous / {name}: {r['peak_bytes']['previous'] / r['peak_bytes'][name]:.2f}x")
     return '\n'.join(lines)

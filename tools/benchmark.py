@@ -20,6 +20,9 @@ Sections (``--bench``, any subset):
   relpos    one global rel-pos block (--relpos-blocks, e.g. vitdet-b@1024 eva-g@1280) forward+backward: eva_mm's
             previous path (N x N bias as SDPA attn_mask) vs the folded fused path: time, peak memory, SDPA kernels
             (benchmarks/relpos.py); a block given as NAME@SIZE:mem is measured for memory only.
+  relpos-backbone  the ViTDet-B backbone (rel-pos in every block) at --relpos-img-size forward+backward: eva_mm
+            on each rel-pos path against mmdet's projects/ViTDet ViT (--mmdet-vitdet-path, not in mmdet's wheel):
+            time, peak memory, attention kernels, same weights (benchmarks/relpos_backbone.py).
 Prints one table per section and writes every raw number with a machine description to ``--out``.
 """
 import argparse
@@ -36,11 +39,12 @@ from benchmarks.backbone import run_backbone  # noqa: E402
 from benchmarks.detector import DEFAULT_DETECTOR_CONFIG, run_backbone_cp, run_detector  # noqa: E402
 from benchmarks.measure import machine_info  # noqa: E402
 from benchmarks.relpos import format_relpos, run_relpos  # noqa: E402
+from benchmarks.relpos_backbone import format_relpos_backbone, run_relpos_backbone  # noqa: E402
 from benchmarks.report import format_backbone, format_cp, format_machine, write_json  # noqa: E402
 from benchmarks.test_step import DEFAULT_TEST_CONFIGS, format_test_bench, run_test_bench  # noqa: E402
 
 DTYPES = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)
-SECTIONS = ('backbone', 'cp', 'detector', 'test', 'relpos')
+SECTIONS = ('backbone', 'cp', 'detector', 'test', 'relpos', 'relpos-backbone')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -81,7 +85,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='test section: protocols also timed with the sequential soft-NMS')
     parser.add_argument('--relpos-blocks', nargs='+', default=['vitdet-b@1024', 'eva-g@1280:mem'],
                         help='relpos section: BLOCK@IMG_SIZE[:mem] (blocks: vitdet-b, eva-g)')
-    parser.add_argument('--relpos-dim', type=int, default=None, help='relpos section: override the width (smoke)')
+    parser.add_argument('--relpos-dim', type=int, default=None,
+                        help='relpos, relpos-backbone sections: override the width (smoke)')
+    parser.add_argument('--relpos-img-size', type=int, default=1024, help='relpos-backbone section: input side')
+    parser.add_argument('--relpos-depth', type=int, default=None, help='relpos-backbone section: truncate (smoke)')
+    parser.add_argument('--mmdet-vitdet-path', default=None,
+                        help="relpos-backbone section: mmdet's projects/ViTDet/vitdet/vit.py, its folder or an "
+                             "mmdetection checkout (default: import projects.ViTDet.vitdet)")
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (CPU)')
     parser.add_argument('--out', default='benchmark.json', help='JSON result file')
     args = parser.parse_args(argv)
@@ -134,6 +144,12 @@ def main(argv=None) -> dict:
                            timing=mode != 'mem', dim=args.relpos_dim)
             payload['results']['relpos'].append(r)
             print('\n' + format_relpos(r), flush=True)
+    if 'relpos-backbone' in args.bench:
+        r = run_relpos_backbone(args.relpos_img_size, device, dtype, batch=args.det_batch,
+                                mmdet_vitdet_path=args.mmdet_vitdet_path, depth=args.relpos_depth,
+                                dim=args.relpos_dim, warmup=args.warmup, repeats=args.repeats)
+        payload['results']['relpos_backbone'] = r
+        print('\n' + format_relpos_backbone(r), flush=True)
     payload['wall_s'] = time.perf_counter() - start
     write_json(args.out, payload)
     print(f'\nwrote {args.out} ({payload["wall_s"]:.0f} s)')

@@ -21,7 +21,8 @@ import torch.nn.functional as F
 from .rel_pos import decomposed_rel_pos_terms
 from .rel_pos_chunked import chunked_rel_pos_attention
 
-__all__ = ['rel_pos_attention', 'grid_onehot', 'REL_POS_KERNELS', 'set_rel_pos_kernel', 'rel_pos_kernel']
+__all__ = ['rel_pos_attention', 'grid_onehot', 'REL_POS_KERNELS', 'set_rel_pos_kernel', 'get_rel_pos_kernel',
+           'rel_pos_kernel']
 
 #: Kernels of the fast rel-pos path; ``'auto'`` resolves per call (:func:`rel_pos_kernel`).
 REL_POS_KERNELS = ('auto', 'folded', 'chunked')
@@ -39,6 +40,11 @@ def set_rel_pos_kernel(kernel: str) -> None:
     if kernel not in REL_POS_KERNELS:
         raise ValueError(f'rel-pos kernel must be one of {REL_POS_KERNELS}, got {kernel!r}')
     _KERNEL = kernel
+
+
+def get_rel_pos_kernel() -> str:
+    """The selected kernel name, as last given to :func:`set_rel_pos_kernel` (``'auto'`` by default)."""
+    return _KERNEL
 
 
 def rel_pos_kernel(device: torch.device, dropout_p: float = 0.) -> str:

@@ -1,5 +1,6 @@
-"""Folded rel-pos attention (eva_mm.layers.rel_pos_attention) against the explicit-bias reference, and the one
-fast-path switch selecting every fast path against its reference."""
+"""Fast rel-pos attention (eva_mm.layers.rel_pos_attention), both kernels (folded SDPA channels, query chunks),
+against the explicit-bias reference; the kernel switch; and the one fast-path switch selecting every fast path
+against its reference."""
 import importlib
 from typing import List, Tuple
 
@@ -8,17 +9,21 @@ import torch
 import torch.nn.functional as F
 
 import eva_mm.layers.attention as attention_mod
-from eva_mm.layers import EVABlock, build_rope_2d, set_fast_path, set_fused_attn, use_fast_path
+from eva_mm.layers import EVABlock, build_rope_2d, rel_pos_chunked, set_fast_path, set_fused_attn, use_fast_path
 from eva_mm.layers.rel_pos import decomposed_rel_pos_bias
-from eva_mm.layers.rel_pos_attention import grid_onehot, rel_pos_attention
+from eva_mm.layers.rel_pos_attention import grid_onehot, rel_pos_attention, rel_pos_kernel, set_rel_pos_kernel
 
 swiglu_mod = importlib.import_module('eva_mm.layers.swiglu_gate')  # the package re-exports a function of that name
+
+
+KERNELS = ('folded', 'chunked')
 
 
 @pytest.fixture(autouse=True)
 def _restore_switch():
     yield
     set_fast_path(True)
+    set_rel_pos_kernel('auto')
 
 
 def _block(window: int, grid: Tuple[int, int], dim: int = 32, heads: int = 2) -> EVABlock:
@@ -44,9 +49,12 @@ def _step(block: EVABlock, x: torch.Tensor, hw: Tuple[int, int], fast: bool, dty
     return [y.detach().float(), x.grad, a.qkv.weight.grad, a.rel_pos_h.grad, a.rel_pos_w.grad]
 
 
+@pytest.mark.parametrize('kernel', KERNELS)
 @pytest.mark.parametrize('window, hw', [(0, (7, 5)), (0, (6, 6)), (4, (6, 7)), (4, (8, 8))],
                          ids=['global-7x5', 'global-6x6', 'window4-padded-6x7', 'window4-8x8'])
-def test_values_and_grads_equal_reference_fp32(window, hw) -> None:
+def test_values_and_grads_equal_reference_fp32(window, hw, kernel, monkeypatch) -> None:
+    set_rel_pos_kernel(kernel)
+    monkeypatch.setattr(rel_pos_chunked, 'CHUNK_ELEMENTS', 1)  # chunks of 16 queries, a short last one
     block = _block(window, hw)
     x = torch.randn(2, hw[0] * hw[1], 32)
     fast, ref = _step(block, x, hw, True), _step(block, x, hw, False)
@@ -55,8 +63,10 @@ def test_values_and_grads_equal_reference_fp32(window, hw) -> None:
         torch.testing.assert_close(f, r, atol=1e-5 * r.abs().max().item(), rtol=1e-5, msg=name)
 
 
-def test_bf16_error_no_larger_than_reference_path() -> None:
+@pytest.mark.parametrize('kernel', KERNELS)
+def test_bf16_error_no_larger_than_reference_path(kernel) -> None:
     """bf16 bound: the fast path's error against the fp32 reference stays within 2x the bf16 reference's (+1e-3)."""
+    set_rel_pos_kernel(kernel)
     hw = (6, 5)
     block = _block(0, hw)
     x = torch.randn(2, 30, 32)
@@ -69,7 +79,9 @@ def test_bf16_error_no_larger_than_reference_path() -> None:
         assert err_fast < 3e-2, name
 
 
-def test_function_matches_bias_formula_with_table_resize_and_bad_input() -> None:
+@pytest.mark.parametrize('kernel', KERNELS)
+def test_function_matches_bias_formula_with_table_resize_and_bad_input(kernel) -> None:
+    set_rel_pos_kernel(kernel)
     torch.manual_seed(1)
     q, k, v = (torch.randn(1, 3, 20, 8) for _ in range(3))
     tab_h, tab_w = torch.randn(5, 8), torch.randn(13, 8)  # stored for a 3 x 7 grid, run on 4 x 5: resized
@@ -102,20 +114,69 @@ def _profile(block: EVABlock, x: torch.Tensor, hw: Tuple[int, int]) -> Tuple[set
     return {e.name for e in prof.events()}, max(e.cpu_memory_usage for e in prof.events())
 
 
-def test_no_n_by_n_tensor_in_autograd_graph_and_fused_kernel_runs() -> None:
+@pytest.mark.parametrize('kernel', KERNELS)
+def test_no_n_by_n_tensor_in_autograd_graph_and_fused_kernel_runs(kernel, monkeypatch) -> None:
     hw = (32, 32)  # head dim 16 + 64 extra channels stays well below N = 1024
     n = hw[0] * hw[1]
+    # The chunk budget bounds the chunked kernel's logits; at this toy size its default would cover all queries.
+    monkeypatch.setattr(rel_pos_chunked, 'CHUNK_ELEMENTS', n * n // 4)
     block = _block(0, hw)
     x = torch.randn(1, n, 32)
     set_fast_path(False)  # both checks can fail: the reference saves and allocates N x N tensors
     assert max(_saved_numels(block, x.clone(), hw)) >= n * n
     assert _profile(block, x, hw)[1] >= n * n * 4
     set_fast_path(True)
+    set_rel_pos_kernel(kernel)
     assert max(_saved_numels(block, x.clone(), hw)) < n * n
     names, biggest = _profile(block, x, hw)
-    assert 'aten::_scaled_dot_product_flash_attention_for_cpu_backward' in names
     assert 'aten::_scaled_dot_product_attention_math' not in names
+    assert ('aten::_scaled_dot_product_flash_attention_for_cpu_backward' in names) == (kernel == 'folded')
+    assert ('_ChunkedRelPosAttentionBackward' in names) == (kernel == 'chunked')
     assert biggest < n * n * 4, biggest  # no op allocates even one head's fp32 N x N logits
+
+
+def test_kernel_switch_resolves_per_device_and_rejects_bad_input() -> None:
+    cpu, cuda = torch.device('cpu'), torch.device('cuda')
+    assert (rel_pos_kernel(cpu), rel_pos_kernel(cuda)) == ('chunked', 'folded')  # 'auto'
+    assert rel_pos_kernel(cpu, dropout_p=0.1) == 'folded'  # the chunked function has no dropout
+    set_rel_pos_kernel('folded')
+    assert rel_pos_kernel(cpu) == 'folded'
+    set_rel_pos_kernel('chunked')
+    assert rel_pos_kernel(cuda) == 'chunked'
+    with pytest.raises(ValueError, match="'chunked' has no attention dropout"):
+        rel_pos_kernel(cpu, dropout_p=0.1)
+    with pytest.raises(ValueError, match="one of .*got 'flash'"):
+        set_rel_pos_kernel('flash')
+    assert rel_pos_kernel(cpu) == 'chunked'  # a rejected name changes nothing
+
+
+def test_chunked_function_odd_chunks_bf16_and_bad_grid() -> None:
+    """Every chunk size (1, odd, > N) gives the same values and gradients; bf16 inputs come back bf16."""
+    torch.manual_seed(2)
+    hw, n = (3, 5), 15
+    leaves = [torch.randn(2, 3, n, s) for s in (8, 8, 8, 3, 5)]  # q, k, v, rel_h, rel_w
+
+    def run(chunk, dtype=torch.float32):
+        ins = [t.detach().to(dtype, copy=True).requires_grad_(True) for t in leaves]
+        out = rel_pos_chunked.chunked_rel_pos_attention(*ins, hw, 8 ** -0.5, chunk)
+        (out.float() * torch.linspace(-1, 1, 8)).sum().backward()
+        return [out] + [t.grad for t in ins]
+
+    ins = [t.clone().requires_grad_(True) for t in leaves]
+    bias = (ins[3][..., :, None] + ins[4][..., None, :]).flatten(-2)
+    ref_out = F.scaled_dot_product_attention(*ins[:3], attn_mask=bias)
+    (ref_out * torch.linspace(-1, 1, 8)).sum().backward()
+    ref = [ref_out] + [t.grad for t in ins]
+    for chunk in (1, 4, 15, 64):
+        for name, got, want in zip(('out', 'q', 'k', 'v', 'rel_h', 'rel_w'), run(chunk), ref):
+            torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5, msg=f'{name} chunk {chunk}')
+    half = run(4, torch.bfloat16)
+    assert all(t.dtype == torch.bfloat16 for t in half)
+    assert (half[0].float() - ref[0]).abs().max() < 3e-2
+    with pytest.raises(ValueError, match=r'grid \(4, 4\) does not match 15 tokens'):
+        rel_pos_chunked.chunked_rel_pos_attention(*leaves, (4, 4), 1.0)
+    with pytest.raises(ValueError, match='chunk must be >= 1'):
+        rel_pos_chunked.chunked_rel_pos_attention(*leaves, hw, 1.0, chunk=-2)
 
 
 def test_one_switch_selects_every_fast_path_or_every_reference(monkeypatch) -> None:
