@@ -137,4 +137,7 @@ def fit_to_model(checkpoint: Mapping[str, Any], model: nn.Module, use_ema: bool 
     sd = select_state_dict(checkpoint, use_ema)
     for pattern, repl in revise_keys:
         sd = {re.sub(pattern, repl, k): v for k, v in sd.items()}
+    own_fit = getattr(model, 'fit_checkpoint', None)
+    if callable(own_fit):  # a model with layouts of its own (EVA-CLIP's visual. / text. files) fits them itself
+        return own_fit(sd)
     return fit_state_dict(sd, model.state_dict())
