@@ -28,15 +28,21 @@ def _reduced_open_clip(name: str, monkeypatch: pytest.MonkeyPatch, **timm_overri
     return model.eval()
 
 
-@pytest.mark.parametrize('name,variant,img,overrides', [
-    ('EVA02-B-16', 'eva02-clip-b-16', 224, {}),
+@pytest.mark.parametrize('name,variant,img,overrides,loader', [
+    # through mmengine's load_checkpoint, the whole-model path of load_from / tools/test.py CHECKPOINT / get_model
+    ('EVA02-B-16', 'eva02-clip-b-16', 224, {}, 'load_checkpoint'),
     # g/14 at reduced width too (1408 x 2 blocks is fine, but 112 px keeps the CPU time small).
-    ('EVA01-g-14', 'eva01-clip-g-14', 112, dict(img_size=112)),
+    ('EVA01-g-14', 'eva01-clip-g-14', 112, dict(img_size=112), 'load_eva_clip'),
 ])
-def test_open_clip_parity(name, variant, img, overrides, monkeypatch):
+def test_open_clip_parity(name, variant, img, overrides, loader, monkeypatch, tmp_path):
     ref = _reduced_open_clip(name, monkeypatch, **overrides)
     ours = EVACLIP(variant, vision_depth=DEPTH, text_depth=DEPTH, img_size=img).eval()
-    load_eva_clip(ours, ref.state_dict())
+    if loader == 'load_checkpoint':
+        from mmengine.runner import load_checkpoint
+        torch.save(ref.state_dict(), tmp_path / 'open_clip.pth')
+        load_checkpoint(ours, str(tmp_path / 'open_clip.pth'), map_location='cpu')
+    else:
+        load_eva_clip(ours, ref.state_dict())
     images = torch.randn(2, 3, img, img)
     text = tokenize(['a photo of a small red circle', 'a big blue square on grass'])
     with torch.no_grad():
@@ -49,3 +55,4 @@ def test_open_clip_parity(name, variant, img, overrides, monkeypatch):
     torch.testing.assert_close(ot, rt, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(o_logits, r_logits, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(o_logits_t, r_logits.t())
+

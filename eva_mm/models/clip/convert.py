@@ -21,10 +21,10 @@ from typing import Dict, Mapping, Tuple
 import torch
 from torch import nn
 
-from eva_mm.checkpoint import read_state_dict, unwrap_checkpoint
+from eva_mm.checkpoint import convert, read_state_dict, unwrap_checkpoint
 from eva_mm.checkpoint.loading import load_pretrained
 
-__all__ = ['split_clip_state_dict', 'load_eva_clip', 'text_tower_state_dict', 'load_text_tower']
+__all__ = ['split_clip_state_dict', 'load_eva_clip', 'clip_state_dict', 'text_tower_state_dict', 'load_text_tower']
 
 StateDict = Dict[str, torch.Tensor]
 _HEAD_PREFIXES = ('visual.trunk.head.', 'visual.head.proj.', 'visual.head.')
@@ -60,15 +60,8 @@ def split_clip_state_dict(sd: Mapping[str, torch.Tensor]) -> Tuple[StateDict, St
     return trunk, head, text, rest
 
 
-def load_eva_clip(model: nn.Module, checkpoint: str | Mapping[str, torch.Tensor]) -> None:
-    """Load a whole EVA-CLIP checkpoint (path, URL or state dict) into ``model`` (an :class:`EVACLIP`), strictly.
-
-    Raises:
-        KeyError: The file lacks the image projection, the text tower or ``logit_scale``.
-        RuntimeError: Some tower's keys or shapes do not match the model (the message lists them).
-    """
-    sd = read_state_dict(checkpoint) if isinstance(checkpoint, str) else dict(checkpoint)
-    sd = unwrap_checkpoint(sd, use_ema=False)
+def _parts(sd: Mapping[str, torch.Tensor]) -> Tuple[StateDict, StateDict, StateDict, torch.Tensor]:
+    """``(trunk, head, text, logit_scale)`` of a whole CLIP checkpoint; a missing part is an error naming it."""
     trunk, head, text, rest = split_clip_state_dict(sd)
     for what, part in (('image projection (visual.head / visual.trunk.head)', head), ('text tower (text.*)', text),
                        ('image trunk (visual.*)', trunk)):
@@ -78,12 +71,44 @@ def load_eva_clip(model: nn.Module, checkpoint: str | Mapping[str, torch.Tensor]
         raise KeyError('EVA-CLIP checkpoint has no logit_scale')
     if 'bias' not in head:  # open_clip's linear timm_proj may be bias-free
         head['bias'] = torch.zeros(head['weight'].shape[0], dtype=head['weight'].dtype)
+    return trunk, head, text, rest['logit_scale'].reshape(())
+
+
+def load_eva_clip(model: nn.Module, checkpoint: str | Mapping[str, torch.Tensor]) -> None:
+    """Load a whole EVA-CLIP checkpoint (path, URL or state dict) into ``model`` (an :class:`EVACLIP`), strictly.
+
+    Raises:
+        KeyError: The file lacks the image projection, the text tower or ``logit_scale``.
+        RuntimeError: Some tower's keys or shapes do not match the model (the message lists them).
+    """
+    sd = read_state_dict(checkpoint) if isinstance(checkpoint, str) else dict(checkpoint)
+    trunk, head, text, logit_scale = _parts(unwrap_checkpoint(sd, use_ema=False))
     model.visual_head.load_state_dict(head, strict=True)
     model.text.load_state_dict(text, strict=True)
     load_pretrained(model.visual, trunk, strict=True)
     with torch.no_grad():
-        model.logit_scale.copy_(rest['logit_scale'].reshape(()))
+        model.logit_scale.copy_(logit_scale)
 
+
+def clip_state_dict(model: nn.Module, sd: Mapping[str, torch.Tensor]) -> StateDict:
+    """A whole CLIP state dict in ``model``'s own keys (what mmengine's whole-model loaders then load).
+
+    A state dict already in the model's layout (an eva_mm training checkpoint) comes back unchanged; the official
+    EVA-CLIP and open_clip / timm layouts are split and converted as :func:`load_eva_clip` does.
+    """
+    own = model.state_dict()
+    if set(own) <= set(sd):
+        return dict(sd)
+    trunk, head, text, logit_scale = _parts(sd)
+    v = model.visual
+    trunk = convert(trunk, patch_size=v.patch_size, pos_embed_grid=v.pos_embed_grid,
+                    keep_mask_token=v.mask_token is not None, keep_norm=v.norm is not None,
+                    keep_cls_token=v.cls_token is not None, qkv_bias=v.arch_settings['qkv_bias'])
+    out = {f'visual.{k}': t for k, t in trunk.items()}
+    out.update({f'visual_head.{k}': t for k, t in head.items()})
+    out.update({f'text.{k}': t for k, t in text.items()})
+    out['logit_scale'] = logit_scale
+    return out
 
 _HF_LAYER = {'layer_norm1.': 'ln_1.', 'layer_norm2.': 'ln_2.', 'mlp.fc1.': 'mlp.c_fc.', 'mlp.fc2.': 'mlp.c_proj.',
              'self_attn.out_proj.': 'attn.out_proj.'}

@@ -18,7 +18,7 @@ from eva_mm.registry import MODELS
 
 from ..backbones.arch_zoo import resolve_arch
 from ..backbones.eva import EVA
-from .convert import load_text_tower
+from .convert import clip_state_dict, load_text_tower
 from .loss import ClipLoss
 from .text_tower import CLIPTextTransformer
 from .variants import CLIP_VARIANTS
@@ -100,6 +100,11 @@ class EVACLIP(BaseModel):
         super().init_weights()
         if self.text_pretrained:
             load_text_tower(self.text, self.text_pretrained)
+
+    def fit_checkpoint(self, state_dict: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """The whole-model loaders' hook (``load_from``, ``tools/test.py CHECKPOINT``, ``load_checkpoint``,
+        ``get_model``): official EVA-CLIP / open_clip files in this model's keys (:func:`clip_state_dict`)."""
+        return clip_state_dict(self, state_dict)
 
     def set_grad_checkpointing(self, enable: bool = True) -> None:
         """Activation checkpointing per block on both towers (used while training only)."""
