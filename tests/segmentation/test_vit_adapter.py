@@ -146,6 +146,7 @@ def test_recipe_values():
             (64, 4, 16, 0.25, 0.5)
         assert bb.interaction_indexes == [[0, 9], [10, 19], [20, 29], [30, 39]] and bb.inj_init_values == 0.
         head = cfg.model.decode_head
+        assert head.type == 'EVAMask2FormerHead'
         assert (head.num_queries, head.feat_channels, head.transformer_decoder.num_layers) == (200, 1024, 8)
         assert head.pixel_decoder.encoder.num_layers == 6
         assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.95

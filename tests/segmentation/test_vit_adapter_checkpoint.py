@@ -323,6 +323,29 @@ def test_loaded_head_computes_the_official_head(loaded):
     assert 0.05 < hidden < 0.95, hidden
 
 
+def test_semantic_scores_are_the_official_ones_and_slide_inference_runs(loaded):
+    model, official = loaded
+    assert type(model.decode_head).__name__ == 'EVAMask2FormerHead'
+    g = torch.Generator().manual_seed(4)
+    feats = [torch.randn(1, D, 64 // s, 96 // s, generator=g) for s in (4, 8, 16, 32)]
+    with torch.no_grad():
+        scores = model.decode_head.predict(feats, [dict(img_shape=(60, 90), pad_shape=(64, 96))], {})
+        ref_cls, ref_mask = official_head_forward(feats, official)
+    # official forward_test (softmax classes without no-object x sigmoid masks, at 1/4) + encode_decode's resize
+    ref = torch.einsum('bqc,bqhw->bchw', F.softmax(ref_cls[-1], -1)[..., :-1], ref_mask[-1].sigmoid())
+    ref = F.interpolate(ref, size=(64, 96), mode='bilinear', align_corners=False)
+    torch.testing.assert_close(scores, ref, atol=1e-5, rtol=1e-4)
+    # slide test on an image larger than the crop: every crop's scores come back at the crop's size
+    from mmseg.structures import SegDataSample
+    model.test_cfg.crop_size, model.test_cfg.stride = (64, 64), (32, 32)
+    img = torch.randint(0, 256, (3, 80, 112), generator=g).float()
+    with torch.no_grad():
+        out = model.test_step(dict(inputs=[img], data_samples=[SegDataSample(
+            metainfo=dict(img_shape=(80, 112), ori_shape=(80, 112)))]))
+    assert out[0].seg_logits.data.shape == (NUM_CLASSES, 80, 112)
+    assert out[0].pred_sem_seg.data.shape == (1, 80, 112)
+
+
 def test_backbone_of_the_file_computes_the_official_adapter(loaded):
     model, official = loaded
     ref = RefBEiTAdapter(D, 4, 4, 128, 64, [[0, 0], [1, 1], [2, 2], [3, 3]], 4, 4, 0.5, 0.25, 8).eval()
