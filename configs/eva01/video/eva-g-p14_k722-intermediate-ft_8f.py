@@ -5,6 +5,9 @@
 # `python -m eva_mm.datasets.video_kinetics722 classes data/kinetics{400,600,700}/label_map_k*.txt` writes the
 # merged label map and data/kinetics722/k722_{train,val}_list_videos.txt, whose paths are relative to data/ (as the
 # official notebooks/build_file_list.ipynb: sorted union of class names, duplicate and val-leaked videos dropped).
+_base_ = []  # none; without a _base_ key mmengine would read a config that imports as its lazy-import format
+from eva_mm.datasets.video_pipelines import kinetics_pipelines
+
 default_scope = 'mmaction'
 custom_imports = dict(imports=['eva_mm', 'mmaction.models'], allow_failed_imports=False)
 
@@ -29,44 +32,10 @@ model = dict(
                                dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
                                dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)])))
 
-scale_resize = 256  # int(256 / 224 * INPUT_SIZE)
-# TSN-style segment sampling (official SampleFrames(clip_len=1, num_clips=T): a random frame of each of T
-# segments), labelled as one T-frame clip for the 3D recognizer (eva_mm's SegmentSampleFrames). The official
-# X-CLIP ColorJitter (p=0.8, per frame) and GrayScale (p=0.2) are eva_mm's VideoColorJitter / VideoGrayScale.
-train_pipeline = [
-    dict(type='PyAVInit'),
-    dict(type='SegmentSampleFrames', num_segments=num_frames),
-    dict(type='PyAVDecode'),
-    dict(type='Resize', scale=(-1, scale_resize)),
-    dict(type='MultiScaleCrop', input_size=img_size, scales=(1, 0.875, 0.75, 0.66), random_crop=False,
-         max_wh_scale_gap=1),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='VideoColorJitter', p=0.8, brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1),  # AUG.COLOR_JITTER
-    dict(type='VideoGrayScale', p=0.2),  # AUG.GRAY_SCALE
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
-val_pipeline = [
-    dict(type='PyAVInit'),
-    dict(type='SegmentSampleFrames', num_segments=num_frames, test_mode=True),
-    dict(type='PyAVDecode'),
-    dict(type='Resize', scale=(-1, scale_resize)),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
-# Official test: TEST.NUM_CLIP 4, TEST.NUM_CROP 3 (EVA-01/video/README.md), short side resized to 224, ThreeCrop;
-# the official multi-view sampler is SampleFrames(clip_len=1, num_clips=T, multiview=4) without test_mode.
-test_pipeline = [
-    dict(type='PyAVInit'),
-    dict(type='SegmentSampleFrames', num_segments=num_frames, num_views=4),  # 4 random draws, as official
-    dict(type='PyAVDecode'),
-    dict(type='Resize', scale=(-1, img_size)),
-    dict(type='ThreeCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+# The official pipelines (EVA-01/video/datasets/build.py; eva_mm/datasets/video_pipelines.py): TSN-style segment
+# sampling, multi-scale crop, flip, colour jitter p=0.8 / grayscale p=0.2; val one centre clip; test 4 random
+# segment draws x 3 crops (TEST.NUM_CLIP 4, TEST.NUM_CROP 3).
+train_pipeline, val_pipeline, test_pipeline = kinetics_pipelines(num_frames, img_size)
 train_dataloader = dict(
     batch_size=2,  # TRAIN.BATCH_SIZE per GPU, 8 GPUs per node (scripts/run_k722_ft.sh), accumulation 1
     num_workers=8, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=True),

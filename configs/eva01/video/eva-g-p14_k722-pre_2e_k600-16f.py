@@ -6,52 +6,21 @@
 #       data/kinetics722/k722_to_kinetics600_rows.txt --out pretrained/eva_video_k722_to_k600_16f.pth
 # and --cfg-options load_from=pretrained/eva_video_k722_to_k600_16f.pth; without it the head starts fresh.
 _base_ = ['./eva-g-p14_k722-intermediate-ft_8f.py']
+from eva_mm.datasets.video_pipelines import kinetics_pipelines
 
 num_frames = 16  # DATA.NUM_FRAMES
 num_classes = 600
 img_size = 224  # DATA.INPUT_SIZE
-scale_resize = 256  # int(256 / 224 * INPUT_SIZE)
 data_root = 'data/kinetics600'
 model = dict(
     backbone=dict(num_frames=num_frames, drop_path_rate=0.2,  # MODEL.DROP_PATH_RATE
                   init_cfg=dict(checkpoint='https://huggingface.co/BAAI/EVA/resolve/main/eva_video_k722.pth')),
     cls_head=dict(num_classes=num_classes, label_smooth_eps=0.1),  # AUG.LABEL_SMOOTH
     data_preprocessor=dict(blending=None))  # AUG.MIXUP 0, AUG.CUTMIX 0
-# The same pipelines as stage 1 at 16 frames (mmengine merges list items only whole).
-train_pipeline = [
-    dict(type='PyAVInit'),
-    dict(type='SegmentSampleFrames', num_segments=num_frames),
-    dict(type='PyAVDecode'),
-    dict(type='Resize', scale=(-1, scale_resize)),
-    dict(type='MultiScaleCrop', input_size=img_size, scales=(1, 0.875, 0.75, 0.66), random_crop=False,
-         max_wh_scale_gap=1),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='VideoColorJitter', p=0.8, brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1),  # AUG.COLOR_JITTER
-    dict(type='VideoGrayScale', p=0.2),  # AUG.GRAY_SCALE
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
-val_pipeline = [
-    dict(type='PyAVInit'),
-    dict(type='SegmentSampleFrames', num_segments=num_frames, test_mode=True),
-    dict(type='PyAVDecode'),
-    dict(type='Resize', scale=(-1, scale_resize)),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
-# Official test: TEST.NUM_CLIP 4, TEST.NUM_CROP 3 (EVA-01/video/README.md), short side resized to 224, ThreeCrop;
-# the official multi-view sampler is SampleFrames(clip_len=1, num_clips=T, multiview=4) without test_mode.
-test_pipeline = [
-    dict(type='PyAVInit'),
-    dict(type='SegmentSampleFrames', num_segments=num_frames, num_views=4),  # 4 random draws, as official
-    dict(type='PyAVDecode'),
-    dict(type='Resize', scale=(-1, img_size)),
-    dict(type='ThreeCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+# The official pipelines (EVA-01/video/datasets/build.py; eva_mm/datasets/video_pipelines.py): TSN-style segment
+# sampling, multi-scale crop, flip, colour jitter p=0.8 / grayscale p=0.2; val one centre clip; test 4 random
+# segment draws x 3 crops (TEST.NUM_CLIP 4, TEST.NUM_CROP 3).
+train_pipeline, val_pipeline, test_pipeline = kinetics_pipelines(num_frames, img_size)
 train_dataloader = dict(
     batch_size=1,  # TRAIN.BATCH_SIZE, with 4 accumulation steps
     dataset=dict(ann_file=f'{data_root}/kinetics600_train_list_videos.txt',
