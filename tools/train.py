@@ -26,6 +26,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                              'work dir')
     parser.add_argument('--overwrite', action='store_true',
                         help='start a new run in a work dir that holds checkpoints, replacing them')
+    parser.add_argument('--resume-other-config', action='store_true',
+                        help='allow --resume of a run that another config (name) made')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -50,7 +52,9 @@ def main(argv=None):
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     check_train_config(cfg)
-    lock = protect(cfg.work_dir, args.resume, args.overwrite)  # refuses before anything is written
+    # refuses before anything is written
+    lock = protect(cfg.work_dir, args.resume, args.overwrite, config=args.config,
+                   other_config=args.resume_other_config)
     try:
         with deferred_config_dump():  # the work dir's config is replaced only once the new one has built
             runner = build_runner(cfg)

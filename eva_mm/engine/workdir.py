@@ -9,6 +9,9 @@
 - Nothing in the work dir is overwritten before the config and its options have been used: mmengine's Runner
   dumps the config in `__init__`; `deferred_config_dump` moves that dump to `before_run`, after the model,
   optimizer, data loaders and loops were built from the config (a bad `--cfg-options` value fails before).
+- `--resume` from a work dir whose dumped config (`WORK_DIR/NAME.py`, what mmengine's Runner writes) has another
+  name than the config given is refused, naming both (continuing one run with another recipe is rarely meant);
+  `--resume-other-config` allows it.
 - Stale `.NAME.XXXX.tmp` files of interrupted atomic saves (`eva_mm.compat.atomic_save`) are deleted once the
   lock is held (so no live writer can own them).
 """
@@ -22,14 +25,18 @@ from typing import Any, Iterator, List, Optional
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-__all__ = ['WorkDirBusyError', 'WorkDirLock', 'checkpoints_in', 'check_work_dir', 'clean_stale_tmp',
-           'deferred_config_dump', 'protect']
+__all__ = ['ConfigMismatchError', 'WorkDirBusyError', 'WorkDirLock', 'checkpoints_in', 'check_resume_config',
+           'check_work_dir', 'clean_stale_tmp', 'deferred_config_dump', 'protect']
 
 LOCK_NAME = '.eva_mm.lock'
 
 
 class WorkDirBusyError(RuntimeError):
     """The work dir is in use by another run, or holds results the run would overwrite."""
+
+
+class ConfigMismatchError(ValueError):
+    """`--resume` of a run that another config made."""
 
 
 def _is_rank_zero() -> bool:
@@ -110,6 +117,29 @@ def check_work_dir(work_dir: str, resume: Optional[str], overwrite: bool) -> Non
         raise FileNotFoundError(f'--resume: checkpoint {resume!r} not found')
 
 
+def check_resume_config(work_dir: str, resume: Optional[str], config: str) -> None:
+    """Refuse to resume a run made by another config: the folder of the resumed checkpoint holds dumped configs
+    (`*.py`) and none has the name of `config`.
+
+    Args:
+        work_dir: the run's work dir (where `--resume` / `--resume auto` looks).
+        resume: None, 'auto' or the checkpoint path.
+        config: the config file given to the tool.
+
+    Raises:
+        ConfigMismatchError: naming both configs and the way to allow it.
+    """
+    if resume is None or (resume != 'auto' and '://' in resume):
+        return
+    folder = work_dir if resume == 'auto' else osp.dirname(osp.abspath(resume))
+    dumped = sorted(osp.basename(p) for p in glob.glob(osp.join(folder, '*.py')))
+    if dumped and osp.basename(config) not in dumped:
+        raise ConfigMismatchError(f'--resume: the run in {folder!r} was made by config {", ".join(dumped)}, not '
+                                  f'{osp.basename(config)} ({config}); resuming would continue it with another '
+                                  f'recipe. Give that config, pass --resume-other-config if this is intended, or '
+                                  f'drop --resume to start a new run in another --work-dir')
+
+
 def clean_stale_tmp(work_dir: str) -> List[str]:
     """Delete `.NAME.XXXX.tmp` files left by interrupted atomic saves in `work_dir` (call with the lock held)."""
     stale = glob.glob(osp.join(work_dir, '.*.tmp'))
@@ -159,13 +189,19 @@ def deferred_config_dump() -> Iterator[list]:
         runner.register_hook(_DumpConfigHook(type(runner).dump_config), priority='HIGHEST')
 
 
-def protect(work_dir: str, resume: Optional[str], overwrite: bool) -> Optional[WorkDirLock]:
-    """`tools/train.py`'s work-dir protection: on rank 0, check, lock and clean; returns the held lock (or None)."""
+def protect(work_dir: str, resume: Optional[str], overwrite: bool, config: Optional[str] = None,
+            other_config: bool = False) -> Optional[WorkDirLock]:
+    """`tools/train.py`'s work-dir protection: on rank 0, check, lock and clean; returns the held lock (or None).
+
+    `config` (the config file given) is checked against a resumed run's dumped config unless `other_config`.
+    """
     if not _is_rank_zero():
         return None
     lock = WorkDirLock(work_dir).acquire()  # first: a live run is reported as such, whatever the dir holds
     try:
         check_work_dir(work_dir, resume, overwrite)
+        if config is not None and not other_config:
+            check_resume_config(work_dir, resume, config)
     except BaseException:
         lock.release()
         raise

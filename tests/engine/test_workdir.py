@@ -9,7 +9,14 @@ import time
 
 import pytest
 
-from eva_mm.engine.workdir import WorkDirBusyError, WorkDirLock, check_work_dir, clean_stale_tmp, protect
+from eva_mm.engine.workdir import (
+    ConfigMismatchError,
+    WorkDirBusyError,
+    WorkDirLock,
+    check_work_dir,
+    clean_stale_tmp,
+    protect,
+)
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(osp.dirname(HERE))
@@ -22,8 +29,10 @@ def train_main():
     spec = importlib.util.spec_from_file_location('eva_mm_train_tool', osp.join(ROOT, 'tools', 'train.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    yield lambda work_dir, *args: module.main([CONFIG, '--work-dir', str(work_dir), '--cfg-options',
-                                               'train_cfg.max_iters=5', *args])
+    def run(work_dir, *args):
+        return module.main([CONFIG, '--work-dir', str(work_dir), '--cfg-options', 'train_cfg.max_iters=5', *args])
+    run.tool = module.main  # the tool with any arguments
+    yield run
     sys.path.remove(osp.join(HERE, 'toy'))
 
 
@@ -95,3 +104,24 @@ def test_config_syntax_error_names_the_file(tmp_path):
     bad.write_text("model = dict(type='X'\nfoo = 1\n")
     with pytest.raises(SyntaxError, match=rf'config {bad}, line 1: .*never closed'):
         read_config(str(bad))
+
+
+def test_resume_of_a_run_made_by_another_config_is_refused(train_main, tmp_path):
+    import shutil
+    work_dir = tmp_path / 'run'
+    train_main(work_dir)
+    other = tmp_path / 'other_config.py'
+    shutil.copy(CONFIG, other)
+    before = _snapshot(work_dir)
+    with pytest.raises(ConfigMismatchError, match=r"the run in '.*run' was made by config toy_config\.py, not "
+                                                  r"other_config\.py .*--resume-other-config"):
+        train_main.tool([str(other), '--work-dir', str(work_dir), '--resume'])
+    with pytest.raises(ConfigMismatchError, match='made by config toy_config.py'):  # a named checkpoint too
+        train_main.tool([str(other), '--work-dir', str(tmp_path / 'new'), '--resume', str(work_dir / 'iter_5.pth')])
+    assert _snapshot(work_dir) == before
+    # the same config resumes; another one with the explicit flag too
+    # (experiment names: mmengine names its logger per run and second)
+    train_main(work_dir, 'train_cfg.max_iters=6', 'experiment_name=same', '--resume')
+    train_main.tool([str(other), '--work-dir', str(work_dir), '--resume', '--resume-other-config',
+                     '--cfg-options', 'train_cfg.max_iters=7', 'experiment_name=other'])
+    assert (work_dir / 'iter_7.pth').is_file()
