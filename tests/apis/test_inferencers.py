@@ -116,7 +116,7 @@ def test_seg_inferencer_matches_tools_test(tmp_path):
         np.testing.assert_array_equal(saved, want)
         assert (out / 'vis' / name).is_file()
     # an array in, an array out, the same map as from the file
-    array = MMSegInferencer(SEG_CONFIG, weights=checkpoint, device='cpu')(cv2.imread(files[0]))['predictions']
+    array = inferencer(cv2.imread(files[0]))['predictions']
     np.testing.assert_array_equal(array, expected[osp.basename(files[0])]['pred_sem_seg']['data'][0].numpy())
 
 
