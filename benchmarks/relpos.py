@@ -10,7 +10,7 @@ profiler saw.
 from __future__ import annotations
 
 import contextlib
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -85,13 +85,15 @@ def attention_kernels(step) -> list:
 
 
 def run_relpos(block: str, img_size: int, device: torch.device, dtype: torch.dtype, batch: int = 1,
-               warmup: int = 1, repeats: int = 3, timing: bool = True, dim: Optional[int] = None) -> Dict:
+               warmup: int = 1, repeats: int = 3, timing: bool = True, dim: Optional[int] = None,
+               paths: Sequence[str] = PATHS) -> Dict:
     """Time / peak memory / kernels of one global rel-pos block forward + backward, each of :data:`PATHS`.
 
     Args:
         block: a key of :data:`BLOCKS`.
         img_size: input side in pixels; the block sees ``(img_size / patch) ** 2`` tokens.
         dim: override the width (smoke tests); heads are kept, MLP scales with it.
+        paths: the subset of :data:`PATHS` to run (speed-ups need ``'previous'``).
     """
     cfg = dict(BLOCKS[block])
     if dim is not None:
@@ -115,7 +117,7 @@ def run_relpos(block: str, img_size: int, device: torch.device, dtype: torch.dty
                 step()
         return run
 
-    steps = {path: on(path) for path in PATHS}
+    steps = {path: on(path) for path in PATHS if path in paths}
     result: Dict[str, object] = dict(block=block, img_size=img_size, tokens=grid[0] * grid[1], batch=batch,
                                      dim=cfg['dim'], heads=cfg['heads'], dtype=str(dtype).replace('torch.', ''))
     result['peak_bytes'] = {name: peak_memory(fn, device) for name, fn in steps.items()}
@@ -123,7 +125,8 @@ def run_relpos(block: str, img_size: int, device: torch.device, dtype: torch.dty
     if timing:
         times = interleaved_times(steps, device, warmup=warmup, repeats=repeats)
         result['seconds'] = {name: median(t) for name, t in times.items()}
-        result['speedup'] = {name: paired_ratio_stats(times['previous'], times[name]) for name in PATHS[1:]}
+        result['speedup'] = {name: paired_ratio_stats(times['previous'], times[name])
+                             for name in times if name != 'previous' and 'previous' in times}
     return result
 
 
@@ -131,15 +134,17 @@ def format_relpos(r: Dict) -> str:
     """One table of a :func:`run_relpos` result."""
     lines = [f"rel-pos global block {r['block']} @ {r['img_size']} px ({r['tokens']} tokens, batch {r['batch']}, "
              f"{r['dtype']}), forward + backward"]
-    for name in PATHS:
+    for name in r['peak_bytes']:
         secs = r.get('seconds', {}).get(name)
         t = f'{secs:8.3f} s' if secs is not None else '       - '
         lines.append(f"  {name:9s} {t}  peak {r['peak_bytes'][name] / 2 ** 20:9,.0f} MiB  "
                      f"kernels: {', '.join(r['kernels'][name])}")
-    for name in PATHS[1:]:
+    for name in r['peak_bytes']:
         speed = r.get('speedup', {}).get(name)
         if speed:
             lines.append(f"  {name} speed-up over previous (median per-round ratio): {speed['median']:.2f}x "
                          f"(q1 {speed['q1']:.2f}, q3 {speed['q3']:.2f})")
+        if name == 'previous' or 'previous' not in r['peak_bytes']:
+            continue
         lines.append(f"  peak memory previous / {name}: {r['peak_bytes']['previous'] / r['peak_bytes'][name]:.2f}x")
     return '\n'.join(lines)

@@ -16,7 +16,7 @@ import importlib
 import importlib.util
 import os.path as osp
 import sys
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -93,13 +93,15 @@ def _output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def run_relpos_backbone(img_size: int, device: torch.device, dtype: torch.dtype, batch: int = 1,
                         mmdet_vitdet_path: Optional[str] = None, depth: Optional[int] = None,
-                        dim: Optional[int] = None, warmup: int = 1, repeats: int = 3) -> Dict:
+                        dim: Optional[int] = None, warmup: int = 1, repeats: int = 3,
+                        paths: Sequence[str] = PATHS) -> Dict:
     """Time / peak memory / kernels of the ViTDet-B backbone forward + backward: eva_mm's paths and mmdet's.
 
     Args:
         img_size: square input side in pixels (1024 in the recipe).
         mmdet_vitdet_path: where mmdet's ``vit.py`` is (:func:`load_mmdet_vitdet`).
         depth, dim: truncate / narrow the backbone (smoke tests); heads are kept.
+        paths: eva_mm's rel-pos paths to run (a subset of :data:`~benchmarks.relpos.PATHS`).
 
     Returns:
         JSON-ready dict: ``seconds``, ``peak_bytes``, ``kernels`` per candidate, ``speedup_over_mmdet`` (median
@@ -118,7 +120,7 @@ def run_relpos_backbone(img_size: int, device: torch.device, dtype: torch.dtype,
             model.zero_grad(set_to_none=True)
         return run
 
-    steps = {f'eva_mm {path}': step(models['eva_mm'], path) for path in PATHS}
+    steps = {f'eva_mm {path}': step(models['eva_mm'], path) for path in PATHS if path in paths}
     if 'mmdet' in models:
         steps['mmdet'] = step(models['mmdet'], None)
     result: Dict[str, object] = dict(img_size=img_size, batch=batch, depth=depth, dim=dim, mmdet_source=source,
@@ -131,7 +133,7 @@ def run_relpos_backbone(img_size: int, device: torch.device, dtype: torch.dtype,
     result['kernels'] = {name: attention_kernels(fn) for name, fn in steps.items()}
     times = interleaved_times(steps, device, warmup=warmup, repeats=repeats)
     result['seconds'] = {name: median(t) for name, t in times.items()}
-    base = 'mmdet' if 'mmdet' in times else 'eva_mm previous'
+    base = 'mmdet' if 'mmdet' in times else next(iter(times))
     result['baseline'] = base
     result['speedup'] = {name: paired_ratio_stats(times[base], t) for name, t in times.items() if name != base}
     return result

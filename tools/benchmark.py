@@ -87,6 +87,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='relpos section: BLOCK@IMG_SIZE[:mem] (blocks: vitdet-b, eva-g)')
     parser.add_argument('--relpos-dim', type=int, default=None,
                         help='relpos, relpos-backbone sections: override the width (smoke)')
+    parser.add_argument('--relpos-paths', nargs='+', choices=('previous', 'folded', 'chunked'),
+                        default=['previous', 'folded', 'chunked'], help="relpos sections: eva_mm's rel-pos paths")
     parser.add_argument('--relpos-img-size', type=int, default=1024, help='relpos-backbone section: input side')
     parser.add_argument('--relpos-depth', type=int, default=None, help='relpos-backbone section: truncate (smoke)')
     parser.add_argument('--mmdet-vitdet-path', default=None,
@@ -141,13 +143,14 @@ def main(argv=None) -> dict:
             name, _, rest = spec.partition('@')
             size, _, mode = rest.partition(':')
             r = run_relpos(name, int(size), device, dtype, warmup=args.warmup, repeats=args.repeats,
-                           timing=mode != 'mem', dim=args.relpos_dim)
+                           timing=mode != 'mem', dim=args.relpos_dim, paths=args.relpos_paths)
             payload['results']['relpos'].append(r)
             print('\n' + format_relpos(r), flush=True)
     if 'relpos-backbone' in args.bench:
         r = run_relpos_backbone(args.relpos_img_size, device, dtype, batch=args.det_batch,
                                 mmdet_vitdet_path=args.mmdet_vitdet_path, depth=args.relpos_depth,
-                                dim=args.relpos_dim, warmup=args.warmup, repeats=args.repeats)
+                                dim=args.relpos_dim, warmup=args.warmup, repeats=args.repeats,
+                                paths=args.relpos_paths)
         payload['results']['relpos_backbone'] = r
         print('\n' + format_relpos_backbone(r), flush=True)
     payload['wall_s'] = time.perf_counter() - start
