@@ -47,13 +47,15 @@ def inference_config(cfg: Union[str, Config]) -> Config:
     return cfg
 
 
-def resolve_name(name: str, scope: Optional[str], index_file: str = zoo.INDEX_FILE) -> Optional[Tuple[Config, Any]]:
+def resolve_name(name: str, scope: Optional[str], index_file: Optional[str] = None) -> Optional[Tuple[Config, Any]]:
     """``(config, weights)`` of eva_mm zoo entry ``name`` (case-insensitive), or None when eva_mm has no such name.
 
     ``weights`` is the released URL (``#sha256=`` added when listed) or None. An entry of another toolbox than
     ``scope`` (the inferencer's) is an error naming both, since building it in the wrong scope fails obscurely;
     an entry whose config sets no ``default_scope`` (EVA-CLIP) is one of eva_mm's own models and fits any.
+    ``index_file``: the model index; None reads ``eva_mm.zoo.INDEX_FILE`` at call time.
     """
+    index_file = index_file or zoo.INDEX_FILE
     names = {m['Name'].lower(): m['Name'] for m in zoo.load_model_index(index_file)}
     if name.lower() not in names:
         return None

@@ -15,10 +15,11 @@ import cv2
 import numpy as np
 import pytest
 import torch
+import yaml
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-import eva_mm  # noqa: F401  (hooks the inferencers)
+import eva_mm  # (hooks the inferencers)
 from eva_mm.apis import released_weights
 from eva_mm.apis.inferencers import _metafile_lookup, _pretrain_get_model, inference_config, resolve_name
 
@@ -65,7 +66,16 @@ def loader_options(root, **generator):
     return options
 
 
-def test_det_inferencer_matches_tools_test(tmp_path):
+def tiny_zoo(tmp_path, name, config, weights):
+    """A model index of one entry (``name``: ``config`` with released ``weights``), as eva_mm's metafiles."""
+    (tmp_path / 'metafile.yml').write_text(yaml.safe_dump(dict(
+        Collections=[dict(Name='Tiny')],
+        Models=[dict(Name=name, **{'In Collection': 'Tiny'}, Config=config, Weights=weights)])))
+    (tmp_path / 'model-index.yml').write_text(yaml.safe_dump(dict(Import=['metafile.yml'])))
+    return str(tmp_path / 'model-index.yml')
+
+
+def test_det_inferencer_matches_tools_test(tmp_path, monkeypatch):
     from mmdet.apis import DetInferencer
     cfg = Config.fromfile(DET_CONFIG)
     metainfo = dict(classes=list(cfg.metainfo['classes']), palette=[list(p) for p in cfg.metainfo['palette']])
@@ -77,7 +87,9 @@ def test_det_inferencer_matches_tools_test(tmp_path):
     folder = osp.join(root, 'val')
     assert sorted(expected) == sorted(osp.basename(p) for p in glob.glob(osp.join(folder, '*')))
 
-    inferencer = DetInferencer(DET_CONFIG, weights=checkpoint, device='cpu')  # the quickstart's generated test set
+    # by zoo name: the entry's config (the quickstart, a generated test set) and its released weights
+    monkeypatch.setattr(eva_mm.zoo, 'INDEX_FILE', tiny_zoo(tmp_path, 'tiny-vitdet_shapes', DET_CONFIG, checkpoint))
+    inferencer = DetInferencer('tiny-vitdet_shapes', device='cpu')
     out = tmp_path / 'out'
     result = inferencer(folder, batch_size=2, out_dir=str(out), no_save_pred=False, pred_score_thr=0.0)
     assert len(result['predictions']) == len(expected)
