@@ -152,7 +152,7 @@ test_evaluator = dict(type='Accuracy', topk=(1,))
     return str(path)
 
 
-def test_classification_inferencer_matches_tools_test(tmp_path):
+def test_classification_inferencer_matches_tools_test(tmp_path, monkeypatch):
     from mmpretrain.apis import ImageClassificationInferencer
     rng = np.random.default_rng(0)
     data_root = tmp_path / 'images'
@@ -166,7 +166,9 @@ def test_classification_inferencer_matches_tools_test(tmp_path):
                                    dict(classes=['a', 'b', 'c']))
     expected = run_test_tool(config, checkpoint, tmp_path, {})
     files = sorted(glob.glob(str(data_root / '*' / '*.png')))
-    inferencer = ImageClassificationInferencer(config, pretrained=checkpoint, device='cpu')
+    # by zoo name, through mmpretrain's get_model: the entry's config and (pretrained=True) its released weights
+    monkeypatch.setattr(eva_mm.zoo, 'INDEX_FILE', tiny_zoo(tmp_path, 'tiny-eva02_cls', config, checkpoint))
+    inferencer = ImageClassificationInferencer('tiny-eva02_cls', pretrained=True, device='cpu')
     result = inferencer(files, batch_size=4)
     assert len(result) == len(files) == len(expected)
     for file, got in zip(files, result):
