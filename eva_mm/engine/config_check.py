@@ -6,26 +6,51 @@ syntax error; `check_train_config` names the key, the value and what is allowed.
 """
 import ast
 import numbers
-from typing import Any
+import os.path as osp
+from typing import Any, Optional, Set
 
 from mmengine.config import Config
 
 __all__ = ['check_train_config', 'read_config']
 
 
-def read_config(path: str) -> Config:
-    """`Config.fromfile(path)`, with a syntax error reported at its file and line.
-
-    Raises:
-        SyntaxError: naming `path` (mmengine would say `File "<unknown>"`).
-    """
+def _syntax_error_in(path: str, seen: Optional[Set[str]] = None) -> Optional[SyntaxError]:
+    """The first syntax error in `path` or in the local `_base_` files it inherits, naming its file and line."""
+    seen = set() if seen is None else seen
+    path = osp.abspath(path)
+    if path in seen or not osp.isfile(path):
+        return None
+    seen.add(path)
     with open(path, encoding='utf-8') as f:
         source = f.read()
     try:
-        ast.parse(source, filename=path)
+        tree = ast.parse(source, filename=path)
     except SyntaxError as error:
-        raise SyntaxError(f'config {path}, line {error.lineno}: {error.msg}',
-                          (path, error.lineno, error.offset, error.text)) from None
+        return SyntaxError(f'config {path}, line {error.lineno}: {error.msg}',
+                           (path, error.lineno, error.offset, error.text))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '_base_' for t in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            for base in [bases] if isinstance(bases, str) else list(bases):
+                if isinstance(base, str) and '::' not in base:  # `mmdet::...`: a toolbox's own file
+                    found = _syntax_error_in(osp.join(osp.dirname(path), base), seen)
+                    if found is not None:
+                        return found
+    return None
+
+
+def read_config(path: str) -> Config:
+    """`Config.fromfile(path)`, with a syntax error (in `path` or a `_base_` file) reported at its file and line.
+
+    Raises:
+        SyntaxError: naming the file and line (mmengine would say `File "<unknown>"`).
+    """
+    found = _syntax_error_in(path)
+    if found is not None:
+        raise found
     return Config.fromfile(path)
 
 

@@ -104,6 +104,11 @@ def test_config_syntax_error_names_the_file(tmp_path):
     bad.write_text("model = dict(type='X'\nfoo = 1\n")
     with pytest.raises(SyntaxError, match=rf'config {bad}, line 1: .*never closed'):
         read_config(str(bad))
+    # in an inherited file: that file is named, not the child or "<unknown>"
+    (tmp_path / 'child.py').write_text("_base_ = ['./ok.py', 'bad_config.py']\nc = 3\n")
+    (tmp_path / 'ok.py').write_text('a = 1\n')
+    with pytest.raises(SyntaxError, match=rf'config {bad}, line 1: .*never closed'):
+        read_config(str(tmp_path / 'child.py'))
 
 
 def test_resume_of_a_run_made_by_another_config_is_refused(train_main, tmp_path):
