@@ -209,7 +209,10 @@ def test_mmpretrain_get_model_takes_zoo_names():
 
 
 def test_generated_test_set_is_unwrapped_in_a_copy():
-    original = Config.fromfile(SEG_CONFIG)
+    inner = dict(type='BaseSegDataset', pipeline=[dict(type='LoadImageFromFile')])
+    original = Config(dict(test_dataloader=dict(batch_size=2, dataset=dict(
+        type='GeneratedDataset', generator='ade_segmentation', root='data/x', dataset=dict(
+            type='GeneratedDataset', generator='ade_segmentation', root='data/y', dataset=inner)))))
     cfg = inference_config(original)
-    assert cfg.test_dataloader.dataset.type == 'BaseSegDataset' and 'pipeline' in cfg.test_dataloader.dataset
+    assert cfg.test_dataloader.dataset.to_dict() == inner and cfg.test_dataloader.batch_size == 2  # nested too
     assert original.test_dataloader.dataset.type == 'GeneratedDataset'  # the caller's config is unchanged
