@@ -6,7 +6,7 @@
 # layer-wise lr decay (that protects pre-trained lower blocks; here they must learn as fast as the rest) and an lr
 # tuned for this setting (below).
 # Shapes/recipe source: docs/recipes.md#detection (ViTDet design, EVA-02 test protocol); sizes chosen for 2 CPU cores.
-# Measured: see README "Detection" (val, 60 images).
+# Measured: docs/detection.md, "Quickstart" (val, 60 images).
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     'mmdet::_base_/default_runtime.py',
