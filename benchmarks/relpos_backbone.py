@@ -94,7 +94,7 @@ def _output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 def run_relpos_backbone(img_size: int, device: torch.device, dtype: torch.dtype, batch: int = 1,
                         mmdet_vitdet_path: Optional[str] = None, depth: Optional[int] = None,
                         dim: Optional[int] = None, warmup: int = 1, repeats: int = 3,
-                        paths: Sequence[str] = PATHS) -> Dict:
+                        paths: Sequence[str] = PATHS, kernels: bool = True) -> Dict:
     """Time / peak memory / kernels of the ViTDet-B backbone forward + backward: eva_mm's paths and mmdet's.
 
     Args:
@@ -102,6 +102,7 @@ def run_relpos_backbone(img_size: int, device: torch.device, dtype: torch.dtype,
         mmdet_vitdet_path: where mmdet's ``vit.py`` is (:func:`load_mmdet_vitdet`).
         depth, dim: truncate / narrow the backbone (smoke tests); heads are kept.
         paths: eva_mm's rel-pos paths to run (a subset of :data:`~benchmarks.relpos.PATHS`).
+        kernels: profile one more step per candidate for the attention kernels it runs (slow at full size).
 
     Returns:
         JSON-ready dict: ``seconds``, ``peak_bytes``, ``kernels`` per candidate, ``speedup_over_mmdet`` (median
@@ -130,7 +131,7 @@ def run_relpos_backbone(img_size: int, device: torch.device, dtype: torch.dtype,
         if 'mmdet' in models:
             result['max_rel_diff'] = float((_output(models['mmdet'], x).float() - ref).abs().max() / ref.abs().max())
     result['peak_bytes'] = {name: peak_memory(fn, device) for name, fn in steps.items()}
-    result['kernels'] = {name: attention_kernels(fn) for name, fn in steps.items()}
+    result['kernels'] = {name: attention_kernels(fn) if kernels else ['(not profiled)'] for name, fn in steps.items()}
     times = interleaved_times(steps, device, warmup=warmup, repeats=repeats)
     result['seconds'] = {name: median(t) for name, t in times.items()}
     base = 'mmdet' if 'mmdet' in times else next(iter(times))

@@ -91,6 +91,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=['previous', 'folded', 'chunked'], help="relpos sections: eva_mm's rel-pos paths")
     parser.add_argument('--relpos-img-size', type=int, default=1024, help='relpos-backbone section: input side')
     parser.add_argument('--relpos-depth', type=int, default=None, help='relpos-backbone section: truncate (smoke)')
+    parser.add_argument('--relpos-no-kernels', action='store_true',
+                        help='relpos-backbone section: skip the profiled step that names the attention kernels')
     parser.add_argument('--mmdet-vitdet-path', default=None,
                         help="relpos-backbone section: mmdet's projects/ViTDet/vitdet/vit.py, its folder or an "
                              "mmdetection checkout (default: import projects.ViTDet.vitdet)")
@@ -150,7 +152,7 @@ def main(argv=None) -> dict:
         r = run_relpos_backbone(args.relpos_img_size, device, dtype, batch=args.det_batch,
                                 mmdet_vitdet_path=args.mmdet_vitdet_path, depth=args.relpos_depth,
                                 dim=args.relpos_dim, warmup=args.warmup, repeats=args.repeats,
-                                paths=args.relpos_paths)
+                                paths=args.relpos_paths, kernels=not args.relpos_no_kernels)
         payload['results']['relpos_backbone'] = r
         print('\n' + format_relpos_backbone(r), flush=True)
     payload['wall_s'] = time.perf_counter() - start
