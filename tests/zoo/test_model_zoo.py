@@ -33,6 +33,12 @@ RELEASED |= {EVA02 + f for f in (
     + [f'det/eva02_L_{d}_sys_o365.pth' for d in ('coco_det', 'coco_seg', 'lvis')]
     + [f'seg/eva02_{s}_ade_seg_upernet_sz{z}.pth' for s in ('B', 'L') for z in (512, 640)])}
 
+# github:baaivision/EVA EVA-CLIP/README.md (model table, pre-training inits): the EVA-CLIP releases.
+EVACLIP = 'https://huggingface.co/QuanSun/EVA-CLIP/resolve/main/'
+RELEASED |= {EVACLIP + f for f in (
+    'EVA01_CLIP_g_14_psz14_s11B.pt', 'EVA02_CLIP_B_psz16_s8B.pt', 'EVA02_CLIP_L_psz14_s4B.pt',
+    'EVA02_CLIP_L_336_psz14_s6B.pt', 'EVA01_g_psz14.pt', 'EVA02_B_psz14to16.pt')}
+
 # docs/recipes.md#results: the released checkpoint(s) a config reproduces -> its official results.
 OFFICIAL = {
     (EVA01 + 'eva_21k_1k_336px_psz14_ema_89p6.pt',): {('ImageNet-1k', 'Top 1 Accuracy'): 89.6},
@@ -62,18 +68,25 @@ OFFICIAL = {
     (EVA01 + 'eva_video_k400.pth',): {('Kinetics-400', 'Top 1 Accuracy'): 89.7},
     (EVA01 + 'eva_video_k600.pth',): {('Kinetics-600', 'Top 1 Accuracy'): 89.8},
     (EVA01 + 'eva_video_k700.pth',): {('Kinetics-700', 'Top 1 Accuracy'): 82.9},
+    # EVA-CLIP/README.md:59-73 (IN-1K zero-shot top-1; arXiv 2303.15389)
+    (EVACLIP + 'EVA01_CLIP_g_14_psz14_s11B.pt',): {('ImageNet-1k', 'Top 1 Accuracy'): 78.5},
+    (EVACLIP + 'EVA02_CLIP_B_psz16_s8B.pt',): {('ImageNet-1k', 'Top 1 Accuracy'): 74.7},
+    (EVACLIP + 'EVA02_CLIP_L_psz14_s4B.pt',): {('ImageNet-1k', 'Top 1 Accuracy'): 79.8},
+    (EVACLIP + 'EVA02_CLIP_L_336_psz14_s6B.pt',): {('ImageNet-1k', 'Top 1 Accuracy'): 80.4},
 }
 # LVIS APr (docs/recipes.md#results): box 55.1, mask 48.3, keyed by task.
 LVIS_APR = {'Object Detection': 55.1, 'Instance Segmentation': 48.3}
 # docs/architecture.md#parameter-counts: headless parameter counts.
 PARAMS = {'EVA-g': 1011146112, 'EVA-02-Ti': 5502144, 'EVA-02-S': 21621120, 'EVA-02-B': 85758720,
-          'EVA-02-L': 303268800}
+          'EVA-02-L': 303268800,
+          # EVA-CLIP image towers (headless trunk at the variant's patch and size; the g/14 trunk is EVA-g's)
+          'EVA01-CLIP-g': 1011146112, 'EVA02-CLIP-B': 85869312, 'EVA02-CLIP-L': 303317952,
+          'EVA02-CLIP-L-336': 303645632}
 
 # video position slots per extra frame: 256 patches x 1408 channels (EVA-g at 224 px, patch 14)
 VIDEO_SLOTS_PER_FRAME = 256 * 1408
-# config folders that are not zoo entries: shared bases (at any depth) and the CPU quickstarts. 'eva_clip' (i14's
-# evaluation configs) is listed until its metafile lands: drop it from here when configs/eva_clip/metafile.yml does.
-NOT_ZOO = ('_base_', 'quickstart', 'eva_clip')
+# config folders that are not zoo entries: shared bases (at any depth) and the CPU quickstarts.
+NOT_ZOO = ('_base_', 'quickstart')
 
 MODELS = zoo.load_model_index()
 
@@ -130,13 +143,15 @@ def test_mims_parser_accepts_the_index():
 
 def test_collections_cite_the_papers():
     papers = {m['Collection']['Name']: m['Collection']['Paper']['URL'] for m in MODELS}
-    assert papers == {'EVA': 'https://arxiv.org/abs/2211.07636', 'EVA-02': 'https://arxiv.org/abs/2303.11331'}
+    assert papers == {'EVA': 'https://arxiv.org/abs/2211.07636', 'EVA-02': 'https://arxiv.org/abs/2303.11331',
+                      'EVA-CLIP': 'https://arxiv.org/abs/2303.15389'}
     assert {m['Collection']['Code']['URL'] for m in MODELS} == {'https://github.com/baaivision/EVA'}
 
 
 def test_weights_are_released_files_of_the_right_family():
     for model in MODELS:
-        family = EVA01 if model['Config'].startswith('configs/eva01/') else EVA02
+        family = (EVA01 if model['Config'].startswith('configs/eva01/') else
+                  EVACLIP if model['Config'].startswith('configs/eva_clip/') else EVA02)
         urls = zoo.weight_urls(model)
         assert urls, model['Name']
         for url in urls:
@@ -178,7 +193,8 @@ def test_metadata_counts_and_schedules():
 
 def _init_checkpoint(cfg):
     """The checkpoint a config's backbone starts from, or None (pretraining from scratch)."""
-    init = (cfg.model.get('backbone') or {}).get('init_cfg') or {}
+    # EVA-CLIP: the image tower's init_cfg (vision_cfg)
+    init = (cfg.model.get('backbone') or cfg.model.get('vision_cfg') or {}).get('init_cfg') or {}
     return init.get('checkpoint')
 
 
@@ -195,6 +211,8 @@ def test_configs_load_and_start_from_the_listed_weights():
             first = zoo.find_model(osp.basename(osp.dirname(cfg.load_from)))
             assert first['Weights'] == listed, model['Name']
             continue
+        if start is None and 'train_cfg' not in cfg:
+            continue  # an evaluation config (EVA-CLIP zero-shot / retrieval): tools/test.py is given the weights
         if start is None:
             assert model['Name'].startswith('mim-clip_'), model['Name']  # pretraining starts from scratch
             continue
