@@ -5,13 +5,13 @@ _base_ = ['./eva01-video-mini-p8_300it_moving-shapes-8f.py']
 num_frames = 1
 model = dict(backbone=dict(num_frames=num_frames, tubelet_size=1))  # one frame cannot form a 2-frame tubelet
 train_pipeline = [
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
+    dict(type='SegmentSampleFrames', num_segments=num_frames),
     dict(type='RawFrameDecode'),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 test_pipeline = [
-    dict(type='UniformSample', clip_len=num_frames, num_clips=4, test_mode=True),
+    dict(type='SegmentSampleFrames', num_segments=num_frames, num_views=4),
     dict(type='RawFrameDecode'),
     dict(type='Resize', scale=(-1, 32)),  # short side = crop, as the official 224 / ThreeCrop 224
     dict(type='ThreeCrop', crop_size=32),

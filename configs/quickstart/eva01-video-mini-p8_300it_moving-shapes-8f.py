@@ -1,7 +1,7 @@
 # Video quickstart that learns: a small EVA-01-style video model (EVAVideo: Conv3d patch embed, joint space-time
 # attention over 8 frames x 16 patches + cls, space-time position embedding, mean pooling + fc_norm) trained from
 # scratch in mmaction2's Recognizer3D on generated clips of a shape moving right / left / down / up
-# (eva_mm.datasets.synthetic.moving_shapes), then tested with mmaction2's multi-view testing (2 clips x 3 crops).
+# (eva_mm.datasets.synthetic.moving_shapes), then tested with mmaction2's multi-view testing (4 clips x 3 crops).
 # Same backbone, head, data pipeline conventions and tools as configs/eva01/video/; only sizes are small.
 # The single-frame control (the same network at T=1): --cfg-options num_frames=1 is not enough in mmengine's
 # text configs, so use configs/quickstart/eva01-video-mini-p8_300it_moving-shapes-1f.py.
@@ -23,16 +23,17 @@ model = dict(
     cls_head=dict(type='TimeSformerHead', num_classes=4, in_channels=64, average_clips='prob'),
     data_preprocessor=dict(type='ActionDataPreprocessor', mean=[127.5] * 3, std=[64.0] * 3, format_shape='NCTHW'))
 
-# TSN-style segment sampling (one frame from each of num_frames equal segments), as the official recipe; at test
-# 4 clips (segment offsets) x 3 crops, the official 4 x 3 views, scores averaged (average_clips='prob').
+# TSN-style segment sampling (one random frame from each of num_frames equal segments), the official recipe's
+# sampler; at test 4 clips (4 random segment draws, as the official multi-view test) x 3 crops, scores averaged
+# (average_clips='prob').
 train_pipeline = [
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
+    dict(type='SegmentSampleFrames', num_segments=num_frames),
     dict(type='RawFrameDecode'),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 test_pipeline = [
-    dict(type='UniformSample', clip_len=num_frames, num_clips=4, test_mode=True),
+    dict(type='SegmentSampleFrames', num_segments=num_frames, num_views=4),
     dict(type='RawFrameDecode'),
     dict(type='Resize', scale=(-1, 32)),  # short side = crop, as the official 224 / ThreeCrop 224
     dict(type='ThreeCrop', crop_size=32),
