@@ -17,6 +17,7 @@ from os import PathLike
 from typing import Any, Callable, Optional, Tuple, Union
 
 from mmengine.config import Config, ConfigDict
+from mmengine.registry import DefaultScope
 
 from eva_mm import zoo
 from eva_mm.compat.import_hooks import when_imported
@@ -125,6 +126,19 @@ def _pretrain_get_model(original: Callable[..., Any]) -> Callable[..., Any]:
     return get_model
 
 
+def _pretrain_scoped_init(original: Callable[..., Any]) -> Callable[..., Any]:
+    """mmpretrain ``BaseInferencer.__init__`` run in the mmpretrain scope.
+
+    It builds its test pipeline in whatever scope is current, and mmdet's / mmseg's inferencers make their own
+    scope current when built: after one of those in the same process, ``ResizeEdge`` & co. were not found.
+    """
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            original(self, *args, **kwargs)
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
+    return __init__
+
+
 def _wrap(owner: Any, attribute: str, wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
     """Set ``owner.attribute`` to ``wrapper(current)`` unless already done (idempotent)."""
     current = getattr(owner, attribute, None)
@@ -146,6 +160,9 @@ def _install_mmpretrain(module: Any) -> None:
     if model_module is None:
         return
     _wrap(model_module, 'get_model', _pretrain_get_model)
+    base = sys.modules.get('mmpretrain.apis.base')
+    if base is not None:
+        _wrap(base.BaseInferencer, '__init__', _pretrain_scoped_init)
     for name in ('mmpretrain.apis.base', 'mmpretrain.apis', 'mmpretrain'):
         holder = sys.modules.get(name)
         if holder is not None and hasattr(holder, 'get_model'):

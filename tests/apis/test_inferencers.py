@@ -17,7 +17,7 @@ import pytest
 import torch
 import yaml
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
+from mmengine.registry import DefaultScope, init_default_scope
 
 import eva_mm  # (hooks the inferencers)
 from eva_mm.apis import released_weights
@@ -168,6 +168,7 @@ def test_classification_inferencer_matches_tools_test(tmp_path, monkeypatch):
     files = sorted(glob.glob(str(data_root / '*' / '*.png')))
     # by zoo name, through mmpretrain's get_model: the entry's config and (pretrained=True) its released weights
     monkeypatch.setattr(eva_mm.zoo, 'INDEX_FILE', tiny_zoo(tmp_path, 'tiny-eva02_cls', config, checkpoint))
+    init_default_scope('mmseg')  # as after building an MMSegInferencer: mmpretrain's pipeline still builds
     inferencer = ImageClassificationInferencer('tiny-eva02_cls', pretrained=True, device='cpu')
     result = inferencer(files, batch_size=4)
     assert len(result) == len(files) == len(expected)
