@@ -121,6 +121,7 @@ def get_model(name: Union[str, Config], pretrained: Union[bool, str] = False, de
             model = MODELS.build(model_cfg)
     finally:
         torch.distributions.Distribution.set_default_validate_args(validate)
+    model.cfg = cfg  # before loading: the fit check reads the config's load_from_allow from it
     if pretrained:
         checkpoint = str(pretrained)
         if checkpoint.startswith(('http://', 'https://')):
@@ -128,5 +129,4 @@ def get_model(name: Union[str, Config], pretrained: Union[bool, str] = False, de
         elif not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
         load_checkpoint(model, checkpoint, map_location='cpu')
-    model.cfg = cfg
     return model.to(device).eval()

@@ -15,8 +15,9 @@ from eva_mm.checkpoint.download import DownloadError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SMALL_CONFIG = osp.join(ROOT, 'configs/quickstart/upernet_eva02-mini-p8_400it_ade-shapes-64x64.py')
-EXPECTED_TYPE = {'mmpretrain': ('ImageClassifier', 'EVA'), 'mmdet': ('CascadeRCNN',), 'mmseg': ('EncoderDecoder',),
-                 'mmaction': ('Recognizer3D',), None: ('EVACLIP',)}  # EVA-CLIP configs set no default_scope
+EXPECTED_TYPE = {'mmpretrain': ('ImageClassifier', 'EVA', 'EVACLIP'), 'mmdet': ('CascadeRCNN',),
+                 'mmseg': ('EncoderDecoder',), 'mmaction': ('Recognizer3D',),
+                 None: ('EVACLIP',)}  # a config without default_scope (an eva_mm model of the root registry)
 
 
 @pytest.mark.parametrize('name', list_models())
@@ -42,7 +43,9 @@ def test_list_models_filters():
     assert 'mask2former_eva-g-p16_64xb1-20k_ade20k-896x896' in list_models(task='semantic segmentation')
     assert 'mask2former_eva-g-p16_64xb1-20k_ade20k-896x896' in list_models(task='semantic segmentation')
     assert set(list_models('eva02', task='image classification')) == {
-        n for n in names if 'eva02' in n and n.startswith('eva02-')}
+        n for n in names if n.startswith('eva02-') and '-clip-' not in n}
+    clip = list_models(task='zero-shot classification')  # a task only EVA-CLIP's metafile reports
+    assert clip == [n for n in names if '-clip-' in n] and len(clip) == 8
     video = list_models(task='Action Recognition')
     assert video and all(n.startswith('eva-g-p14_k722') for n in video)
     with pytest.raises(ValueError, match='unknown task'):
