@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'quickstart',
+CONFIG = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'quickstart',
                   'vitdet-mask-rcnn_eva02-mini-p8_1000it_shapes-coco.py')
 ITERS = 80
 

@@ -14,7 +14,7 @@ from mmengine.registry import MODELS, init_default_scope
 # mmengine resolves `mmdet::` bases through pkg_resources, deprecated in recent setuptools (not ours to fix)
 pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
 
-CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs')
+CONFIGS = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
 EVERY_3RD_L = tuple(range(2, 24, 3))  # 2, 5, ..., 23
 EVA_G_GLOBAL = tuple(range(3, 40, 4))  # 3, 7, ..., 39
 

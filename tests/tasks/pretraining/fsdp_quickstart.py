@@ -2,7 +2,7 @@
 # runs it, scaled to 2 CPU processes (gloo) and a few iterations. CPU FSDP needs an explicit CPU device_id
 # (mmengine defaults to cuda:LOCAL_RANK, docs/design.md) and no mixed precision; tools/train.py joins
 # the gloo group itself when there is no CUDA.
-_base_ = ['../../configs/quickstart/mim-clip_eva02-mini-p8_200it_unlabeled-shapes.py']
+_base_ = ['../../../configs/quickstart/mim-clip_eva02-mini-p8_200it_unlabeled-shapes.py']
 
 runner_type = 'FlexibleRunner'
 strategy = dict(

@@ -11,7 +11,7 @@ from mmengine.registry import MODELS, init_default_scope
 from mmengine.structures import InstanceData
 
 pytestmark = pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning')
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'eva02',
+CONFIG = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'eva02',
                   'cascade-mask-rcnn_eva02-b_lsj-1024-60k_coco.py')
 SIZE = 1024
 
