@@ -144,9 +144,13 @@ def select_head_rows(sd: Mapping[str, torch.Tensor], rows: Sequence[int]) -> Dic
 
 def stage2_state_dict(checkpoint: str, rows: Sequence[int], num_frames: int,
                       grid: Tuple[int, int] = (16, 16)) -> Dict[str, torch.Tensor]:
-    """An official K722 video file as a ``Recognizer3D`` state dict for the second stage: the head rows of the
-    target classes, the position embedding resized trilinearly to ``num_frames`` (``grid``: patches per frame)."""
-    sd = select_head_rows(read_video_source(checkpoint), rows)
+    """A K722 video file (official, or a ``Recognizer3D`` checkpoint of the K722 config) as a ``Recognizer3D`` state
+    dict for the second stage: the head rows of the target classes, the position embedding resized trilinearly to
+    ``num_frames`` (``grid``: patches per frame)."""
+    # a recognizer file's head under the official name, so both layouts take one path
+    sd = {('head.' + k[len('cls_head.fc_cls.'):] if k.startswith('cls_head.fc_cls.') else k): v
+          for k, v in read_video_source(checkpoint).items()}
+    sd = select_head_rows(sd, rows)
     head = {k: v for k, v in sd.items() if k.startswith('head.')}
     backbone = video_backbone_state_dict(sd, None, (num_frames, *grid))
     return official_video_to_recognizer({**backbone, **head})
@@ -179,16 +183,22 @@ def _cmd_classes(args: argparse.Namespace) -> None:
         rel = {s: osp.relpath(osp.join(root, f'videos_{s}'), osp.abspath(args.data_root)) for s in lists}
         sources.append((rows[name], *[[(osp.join(rel[s], p), lab) for p, lab in _read_list(lists[s], len(classes))]
                                       for s in ('train', 'val')]))
-    if sources:
-        outs.update({s: osp.join(args.out_dir, f'{args.name}_{s}_list_videos.txt') for s in ('train', 'val')})
+    lists_out = dict(zip(('train', 'val'), merge_kinetics_lists(sources))) if sources else {}
+    for split, lines in lists_out.items():
+        given = sum(len(src[1 if split == 'train' else 2]) for src in sources)
+        print(f'{split}: {len(lines)} of {given} videos kept (duplicate YouTube ids'
+              + (' and ids of any val set dropped)' if split == 'train' else ' dropped)'))
+        if not lines:
+            raise ValueError(f'the merged {split} list would be empty: every video is a duplicate'
+                             + (' or shares its YouTube id with a val video' if split == 'train' else ''))
+        outs[split] = osp.join(args.out_dir, f'{args.name}_{split}_list_videos.txt')
     _refuse_existing(outs.values())
     os.makedirs(args.out_dir, exist_ok=True)
     _write_lines(outs['labels'], merged)
     for name in names:
         _write_lines(outs[name], map(str, rows[name]))
-    if sources:
-        for split, lines in zip(('train', 'val'), merge_kinetics_lists(sources)):
-            _write_lines(outs[split], (f'{p} {lab}' for p, lab in lines))
+    for split, lines in lists_out.items():
+        _write_lines(outs[split], (f'{p} {lab}' for p, lab in lines))
     print(f'{len(merged)} classes; wrote ' + ', '.join(sorted(outs.values())))
 
 
@@ -212,7 +222,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     c.add_argument('--data-root', default='data', help='the merged lists\' video paths are relative to this')
     c.add_argument('--name', default='k722')
     h = sub.add_parser('head', help='official K722 file -> Recognizer3D checkpoint with the target classes\' rows')
-    h.add_argument('checkpoint', help='eva_video_k722.pth')
+    h.add_argument('checkpoint', help='eva_video_k722.pth, or a checkpoint of the K722 config')
     h.add_argument('rows', help='k722_to_<source>_rows.txt from `classes`, or the official k722_to_kX_mapping.npy')
     h.add_argument('--num-frames', type=int, default=16)
     h.add_argument('--grid', type=int, default=16, help='patches per frame side of the target model (224 / 14)')

@@ -106,6 +106,15 @@ def test_bad_list_line_names_file_and_line(tmp_path):
     assert not osp.exists(tmp_path / 'out')
 
 
+def test_an_empty_merged_list_is_an_error_and_nothing_is_written(tmp_path):
+    maps = _layout(tmp_path / 'data')
+    val = tmp_path / 'data' / 'kinetics400' / 'kinetics400_val_list_videos.txt'
+    val.write_text(''.join(f'{_vid(i)} 0\n' for i in (1, 2, 3, 4, 51, 60)))  # every train id is now a val id
+    with pytest.raises(ValueError, match='merged train list would be empty'):
+        k722.main(['classes', *maps, '--out-dir', str(tmp_path / 'out'), '--data-root', str(tmp_path / 'data')])
+    assert not osp.exists(tmp_path / 'out')
+
+
 def test_head_command_keeps_the_target_rows_and_resizes_time(tmp_path):
     """Official K722-layout file (8 frames, 6 classes) -> 16-frame Recognizer3D with kinetics700's 3 rows."""
     import mmaction.models  # noqa: F401
@@ -132,5 +141,9 @@ def test_head_command_keeps_the_target_rows_and_resizes_time(tmp_path):
     assert rec.backbone.pos_embed.shape == (1, 1 + 16 * 4, 32)
     with pytest.raises(FileExistsError):
         k722.main(['head', str(tmp_path / 'k722.pth'), str(tmp_path / 'rows.npy'), '--out', str(out)])
+    # a Recognizer3D checkpoint (the K722 config's own run) works the same way
+    again = k722.stage2_state_dict(str(out), [2, 0], 16, grid=(2, 2))
+    torch.testing.assert_close(again['cls_head.fc_cls.weight'], ref.head.weight[[0, 5]])
+    assert again['backbone.pos_embed'].shape == (1, 1 + 16 * 4, 32)
     with pytest.raises(ValueError, match='row 9'):
         k722.select_head_rows(ref.state_dict(), [9])
