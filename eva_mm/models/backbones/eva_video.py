@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from eva_mm.checkpoint.fit import check_fit
 from eva_mm.checkpoint.video import (
     inflate_image_state_dict,
     is_video_state_dict,
@@ -34,6 +35,10 @@ from eva_mm.registry import MODELS
 from .eva import EVA
 
 __all__ = ['EVAVideo']
+
+
+# keys an image checkpoint has no value for: the mean-pool norm and EVA-02's temporal embedding start fresh
+_IMAGE_INIT_ALLOW = (r'^fc_norm\.', r'^time_embed$')
 
 
 @MODELS.register_module()
@@ -85,7 +90,15 @@ class EVAVideo(EVA):
         """Load ``init_cfg=dict(type='Pretrained', checkpoint=...)`` (image or video layout), else random init."""
         cfg = self.init_cfg[0] if isinstance(self.init_cfg, list) and len(self.init_cfg) == 1 else self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            self.load_checkpoint(cfg['checkpoint'], prefix=cfg.get('prefix'), use_ema=bool(cfg.get('use_ema')))
+            sd = self._converted(cfg['checkpoint'], cfg.get('prefix'), bool(cfg.get('use_ema')))
+            # a file of another width / depth / model is an error, not a silent partial load; `allow` (regexes)
+            # widens what may not fit, and by default only what an image file lacks (fc_norm, time_embed)
+            allow = cfg.get('allow')
+            check_fit(sd, self, allow=_IMAGE_INIT_ALLOW if allow is None else allow,
+                      source=str(cfg['checkpoint']) if isinstance(cfg['checkpoint'], str) else 'checkpoint',
+                      hint="If a partial load is intended, list the keys that may not fit in the backbone's "
+                           "init_cfg: allow=[regexes]")
+            self.load_state_dict({k: v for k, v in sd.items() if k in self.state_dict()}, strict=False)
             self._is_init = True
             return
         super().init_weights()
@@ -105,11 +118,7 @@ class EVAVideo(EVA):
             use_ema: Read ``model_ema`` where a file has it.
             strict: Raise when a backbone key is missing or unexpected.
         """
-        src = read_video_source(checkpoint, prefix=prefix, use_ema=use_ema)
-        if is_video_state_dict(src):
-            sd = video_backbone_state_dict(src, None, None if self.use_rope else self.pos_embed_thw)
-        else:
-            sd = inflate_image_state_dict(self, src)
+        sd = self._converted(checkpoint, prefix, use_ema)
         own = self.state_dict()
         bad = [f'{k}: {tuple(v.shape)} vs {tuple(own[k].shape)}' for k, v in sd.items()
                if k in own and v.shape != own[k].shape]
@@ -120,6 +129,13 @@ class EVAVideo(EVA):
         if strict and (result.missing_keys or unexpected):
             raise RuntimeError(f'EVAVideo checkpoint: missing {result.missing_keys}, unexpected {unexpected}')
         return list(result.missing_keys), unexpected
+
+    def _converted(self, checkpoint: str | dict, prefix: Optional[str], use_ema: bool) -> dict:
+        """A video or image checkpoint in this backbone's layout (positions resized, image files inflated)."""
+        src = read_video_source(checkpoint, prefix=prefix, use_ema=use_ema)
+        if is_video_state_dict(src):
+            return video_backbone_state_dict(src, None, None if self.use_rope else self.pos_embed_thw)
+        return inflate_image_state_dict(self, src)
 
     def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
         """As :meth:`EVA.get_layer_depth`; the temporal embedding is an embedding (depth 0)."""
