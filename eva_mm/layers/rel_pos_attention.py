@@ -9,9 +9,9 @@ and, through ``rel_h`` / ``rel_w``, to the tables. The head dim grows by ``kh + 
 which the fused kernels want); v is zero-padded to the same width because CPU and CUDA flash kernels need equal
 q / k / v head dims, and the padding is sliced off the output.
 
-On CPU the widened head dim costs more than it saves, so the CPU kernel is the query-chunked autograd function of
-:mod:`.rel_pos_chunked` (exact too, head dim unchanged). One explicit switch, :func:`set_rel_pos_kernel`, picks
-``'auto'`` (default: chunked on CPU without attention dropout, folded elsewhere), ``'folded'`` or ``'chunked'``.
+The other exact kernel is the query-chunked autograd function of :mod:`.rel_pos_chunked` (head dim unchanged,
+the least memory). One explicit switch, :func:`set_rel_pos_kernel`, picks ``'auto'`` (default: folded, the faster
+of the two in the measured 2-thread CPU run, docs/performance-relpos.md), ``'folded'`` or ``'chunked'``.
 """
 from typing import Tuple
 
@@ -32,9 +32,10 @@ _KERNEL = 'auto'
 def set_rel_pos_kernel(kernel: str) -> None:
     """Select the fast path's rel-pos kernel process-wide: ``'auto'`` (default), ``'folded'`` or ``'chunked'``.
 
-    ``'auto'`` is chunked on CPU (measured faster there, docs/performance-relpos.md) unless attention dropout is
-    on (the chunked function has no dropout), folded on every other device (CUDA flash / memory-efficient
-    kernels take the widened head dim). The reference path (``set_fast_path(False)``) ignores this switch.
+    ``'auto'`` is folded on every device: on CUDA flash / memory-efficient kernels take the widened head dim, and
+    on CPU the folded kernel was the faster in the measured 2-thread run (docs/performance-relpos.md); chunked
+    saves more memory and has no attention dropout. The reference path (``set_fast_path(False)``) ignores this
+    switch.
     """
     global _KERNEL
     if kernel not in REL_POS_KERNELS:
@@ -50,7 +51,7 @@ def get_rel_pos_kernel() -> str:
 def rel_pos_kernel(device: torch.device, dropout_p: float = 0.) -> str:
     """The kernel :func:`rel_pos_attention` runs for tensors on ``device``: ``'folded'`` or ``'chunked'``."""
     if _KERNEL == 'auto':
-        return 'chunked' if device.type == 'cpu' and dropout_p == 0 else 'folded'
+        return 'folded'
     if _KERNEL == 'chunked' and dropout_p:
         raise ValueError(f"rel-pos kernel 'chunked' has no attention dropout (got dropout_p={dropout_p}); "
                          "use 'auto' or 'folded'")

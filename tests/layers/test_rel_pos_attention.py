@@ -135,12 +135,9 @@ def test_no_n_by_n_tensor_in_autograd_graph_and_fused_kernel_runs(kernel, monkey
     assert biggest < n * n * 4, biggest  # no op allocates even one head's fp32 N x N logits
 
 
-def test_kernel_switch_resolves_per_device_and_rejects_bad_input() -> None:
+def test_kernel_switch_default_explicit_choice_and_bad_input() -> None:
     cpu, cuda = torch.device('cpu'), torch.device('cuda')
-    assert (rel_pos_kernel(cpu), rel_pos_kernel(cuda)) == ('chunked', 'folded')  # 'auto'
-    assert rel_pos_kernel(cpu, dropout_p=0.1) == 'folded'  # the chunked function has no dropout
-    set_rel_pos_kernel('folded')
-    assert rel_pos_kernel(cpu) == 'folded'
+    assert (rel_pos_kernel(cpu), rel_pos_kernel(cuda), rel_pos_kernel(cpu, dropout_p=0.1)) == ('folded',) * 3
     set_rel_pos_kernel('chunked')
     assert rel_pos_kernel(cuda) == 'chunked'
     with pytest.raises(ValueError, match="'chunked' has no attention dropout"):
