@@ -4,6 +4,7 @@ from typing import Any, Callable, Dict
 from torch.utils.data import Dataset
 
 from ..registry import DATASETS
+from .image_text_shapes import generate_captioned_shapes
 from .synthetic import generate_coco_instances, prepare_dataset
 from .synthetic.ade_segmentation import generate_ade_segmentation
 from .synthetic.moving_shapes import generate_moving_shapes
@@ -15,6 +16,7 @@ GENERATORS: Dict[str, Callable[..., Any]] = {
     'unlabeled_images': generate_unlabeled_images,
     'ade_segmentation': generate_ade_segmentation,
     'moving_shapes': generate_moving_shapes,
+    'captioned_shapes': generate_captioned_shapes,
 }
 
 

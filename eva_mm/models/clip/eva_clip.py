@@ -48,6 +48,7 @@ class EVACLIP(BaseModel):
         text_cfg: Override keys of the text row (``width``, ``heads``, ``layers``, ``context_length``, ...).
         embed_dim: Override the joint embedding width.
         img_size: Override the image size.
+        patch_size: Override the patch size (reduced towers).
         vision_cfg: Extra ``EVA`` keyword arguments (``drop_path_rate``, ``with_cp``, ...).
         local_loss: Contrastive loss against all-gathered features with only the local rows (see :class:`ClipLoss`).
         patch_dropout: Fraction of image patches dropped while training (FLIP, arXiv 2212.00794; EVA01-CLIP-g/14
@@ -64,7 +65,8 @@ class EVACLIP(BaseModel):
     def __init__(self, variant: str = 'eva02-clip-b-16', vision_depth: Optional[int] = None,
                  text_depth: Optional[int] = None, vision_arch: Optional[Mapping[str, Any]] = None,
                  text_cfg: Optional[Mapping[str, Any]] = None, embed_dim: Optional[int] = None,
-                 img_size: Optional[int] = None, vision_cfg: Optional[Mapping[str, Any]] = None,
+                 img_size: Optional[int] = None, patch_size: Optional[int] = None,
+                 vision_cfg: Optional[Mapping[str, Any]] = None,
                  local_loss: bool = True, patch_dropout: float = 0., grad_checkpointing: bool = False,
                  text_pretrained: Optional[str] = None, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -80,7 +82,8 @@ class EVACLIP(BaseModel):
         vision_arch = dict(vision_arch)
         if vision_depth is not None:
             vision_arch['depth'] = vision_depth
-        self.visual = EVA(arch=vision_arch, img_size=img_size or row['img_size'], patch_size=row['patch_size'],
+        self.visual = EVA(arch=vision_arch, img_size=img_size or row['img_size'],
+                          patch_size=patch_size or row['patch_size'],
                           final_norm=True, with_cls_token=True, **dict(vision_cfg or {}))
         self.visual_head = nn.Linear(self.visual.embed_dims, self.embed_dim)
         nn.init.trunc_normal_(self.visual_head.weight, std=.02)
