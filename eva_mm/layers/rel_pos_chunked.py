@@ -1,4 +1,4 @@
-"""Decomposed rel-pos attention by query chunks: exact, O(chunk x N) memory, head dim unchanged (the CPU kernel).
+"""Decomposed rel-pos attention by query tiles: exact, O(tile x N) memory, head dim unchanged (opt-in kernel).
 
 The folded path (:mod:`.rel_pos_attention`) runs SDPA's fused kernels over a head dim widened by ``H + W``
 (64 -> 192 for ViTDet-B at 1024 px), which on CPU costs more than it saves. This autograd function keeps the head
@@ -15,9 +15,9 @@ import torch
 
 __all__ = ['chunked_rel_pos_attention', 'default_chunk']
 
-#: Logit elements per tile: 2 Mi float32 = 8 MiB, one head's 512 queries x 4,096 keys at 1024 px. Measured on
-#: the 2-core CPU of docs/performance-relpos.md: one head per tile with 512 queries beat all 12 heads with 32-128
-#: queries (bigger GEMMs per call, the tile still in cache for the softmax).
+#: Logit elements per tile: 2 Mi float32 = 8 MiB, one head's 512 queries x 4,096 keys at 1024 px. Measured with
+#: 1 thread on the 2-core CPU of docs/performance-relpos.md: one head per tile with 512 queries beat all 12 heads
+#: with 32-128 queries (bigger GEMMs per call, the tile still in cache for the softmax).
 CHUNK_ELEMENTS = 1 << 21
 
 
