@@ -15,11 +15,7 @@ model = dict(
         conv_inplane=64, n_points=4, deform_num_heads=16, cffn_ratio=0.25, deform_ratio=0.5, inj_init_values=0.,
         interaction_indexes=[[0, 9], [10, 19], [20, 29], [30, 39]], adapter_norm_cfg=dict(type='SyncBN'),
         init_cfg=dict(type='Pretrained', checkpoint='pretrain/eva_psz14to16.pt')),
-    neck=None,
-    # mmseg's Mask2FormerHead with the official semantic inference (scores combined at 1/4, then resized to the
-    # input), which also makes the slide test work on images larger than a crop (eva_mm/models/heads/
-    # mask2former_semantic.py)
-    decode_head=dict(type='EVAMask2FormerHead'))
+    neck=None)  # the head (EVAMask2FormerHead) comes from the Mask2Former base
 
 # Official LayerDecayOptimizerConstructor (EVA-01/seg/mmcv_custom/layer_decay_optimizer_constructor.py): 40 layers,
 # rate 0.95; the adapter (spm, interactions, level_embed, up, norm1-4) at full lr like the head; the head's query /

@@ -11,11 +11,7 @@ model = dict(
         drop_path_rate=0.5, with_cp=True, conv_inplane=64, n_points=4, deform_num_heads=16, cffn_ratio=0.25,
         deform_ratio=0.5, inj_init_values=0., interaction_indexes=[[0, 9], [10, 19], [20, 29], [30, 39]],
         adapter_norm_cfg=dict(type='SyncBN')),
-    neck=None,
-    # mmseg's Mask2FormerHead with the official semantic inference (scores combined at 1/4, then resized to the
-    # input), which also makes the slide test work on images larger than a crop (eva_mm/models/heads/
-    # mask2former_semantic.py)
-    decode_head=dict(type='EVAMask2FormerHead'))
+    neck=None)  # the head (EVAMask2FormerHead) comes from the Mask2Former base
 # Official load_from: the released eva_sem_seg_mask2former_cocostuff_53p4.pth. Here: the COCO-Stuff adapter config's
 # final checkpoint; the released file works too (`--cfg-options load_from=...`: eva_mm's whole-model loader renames
 # its mmseg 0.20 / mmcv 1.x head names). Either way the 171-class classifier does not load (shapes differ).

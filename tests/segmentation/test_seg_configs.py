@@ -29,10 +29,10 @@ RECIPES = {
         out=(7, 11, 15, 23), channels=1536, stride=426, classes=150, head='UPerHead'),
     'eva01/mask2former_eva-g-p16_32xb1-60k_coco-stuff164k-896x896.py': dict(
         arch='eva-g', batch=32, crop=896, iters=60000, lr=1.5e-5, lrd=0.95, dp=0.5, warmup=1500,
-        out=(9, 19, 29, 39), channels=1024, stride=512, classes=171, head='Mask2FormerHead'),
+        out=(9, 19, 29, 39), channels=1024, stride=512, classes=171, head='EVAMask2FormerHead'),
     'eva01/mask2former_eva-g-p16_64xb1-20k_ade20k-896x896.py': dict(
         arch='eva-g', batch=64, crop=896, iters=20000, lr=2.5e-5, lrd=0.95, dp=0.5, warmup=500,
-        out=(9, 19, 29, 39), channels=1024, stride=512, classes=150, head='Mask2FormerHead'),
+        out=(9, 19, 29, 39), channels=1024, stride=512, classes=150, head='EVAMask2FormerHead'),
     # derived, not official (see the config's comment)
     'eva01/upernet_eva-g-p16_32xb1-60k_ade20k-896x896.py': dict(
         arch='eva-g', batch=32, crop=896, iters=60000, lr=1.5e-5, lrd=0.95, dp=0.5, warmup=1500,

@@ -105,7 +105,7 @@ def test_mask2former_config_train_step_small():
     torch.manual_seed(0)
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     model.init_weights()
-    assert type(model.decode_head).__name__ == 'Mask2FormerHead'
+    assert type(model.decode_head).__name__ == 'EVAMask2FormerHead'
     losses, changed = _train_step(model, cfg, _batch(2, crop, num_classes))
     assert any(k.endswith('loss_mask') for k in losses) and any(k.endswith('loss_dice') for k in losses)
     assert all(torch.isfinite(v) for v in losses.values())

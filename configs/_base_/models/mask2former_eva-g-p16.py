@@ -5,11 +5,13 @@
 # (32 heads, FFN 4096); ImageNet mean/std; losses and matching as mmseg's Mask2Former (cls 2.0 with 0.1 for
 # "no object", mask BCE 5.0, dice 5.0, 12544 sampled points).
 #
-# NOT FAITHFUL: the official backbone is ViT-Adapter (BEiTAdapter: spatial prior module, 4 injector/extractor
-# interactions over blocks [0-9], [10-19], [20-29], [30-39], 16 deformable heads, 4 points, cffn 0.25, deform 0.5,
-# conv_inplane 64). eva_mm has no ViT-Adapter yet; here the multi-scale features come from the plain EVA-g
-# (outputs after blocks 9/19/29/39, the interaction ends) through the BEiT multi-scale neck (mmseg Feature2Pyramid,
-# strides 4/8/16/32), as EVA-02's UperNet does. Expect lower mIoU than the official 53.4 / 61.5.
+# Plain-backbone variant: the multi-scale features come from the plain EVA-g (outputs after blocks 9/19/29/39,
+# the official interaction ends) through the BEiT multi-scale neck (mmseg Feature2Pyramid, strides 4/8/16/32), as
+# EVA-02's UperNet does. The paper's model (ViT-Adapter / BEiTAdapter backbone, 53.4 / 61.5 mIoU) is the
+# configs/eva01/mask2former_eva-g-p16-adapter_* configs; expect lower mIoU from this one.
+# The head is mmseg's Mask2FormerHead with the official semantic inference (scores combined at 1/4, then resized
+# to the input; eva_mm/models/heads/mask2former_semantic.py): mmseg's own predict resizes every slide crop to the
+# whole image's pad shape and fails on images larger than a crop.
 num_classes = 150
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
@@ -23,7 +25,7 @@ model = dict(
                   out_indices=(9, 19, 29, 39), drop_path_rate=0.5, with_cp=True, final_norm=False),
     neck=dict(type='Feature2Pyramid', embed_dim=embed_dims, rescales=[4, 2, 1, 0.5], norm_cfg=norm_cfg),
     decode_head=dict(
-        type='Mask2FormerHead', in_channels=[embed_dims] * 4, strides=[4, 8, 16, 32], feat_channels=feat,
+        type='EVAMask2FormerHead', in_channels=[embed_dims] * 4, strides=[4, 8, 16, 32], feat_channels=feat,
         out_channels=feat, num_classes=num_classes, num_queries=200, num_transformer_feat_level=3,
         align_corners=False,
         pixel_decoder=dict(
