@@ -8,13 +8,13 @@ or a missing image is one error naming the file and line, not a crash in a data-
 from __future__ import annotations
 
 import csv
-import json
 import os.path as osp
 from typing import Iterator, List, Optional, Tuple
 
 from mmengine.dataset import BaseDataset
 
 from ..registry import DATASETS
+from .json_lines import iter_json_lines
 
 __all__ = ['ImageTextDataset', 'read_image_text_rows']
 
@@ -25,19 +25,6 @@ def _csv_rows(path: str, delimiter: str) -> Iterator[Tuple[int, dict]]:
         for row in reader:
             yield reader.line_num, row
 
-
-def _jsonl_rows(path: str) -> Iterator[Tuple[int, dict]]:
-    with open(path, encoding='utf-8') as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f'{path}:{line_no}: not a JSON object ({e.msg})') from None
-            if not isinstance(row, dict):
-                raise ValueError(f'{path}:{line_no}: expected a JSON object, got {type(row).__name__}')
-            yield line_no, row
 
 
 def read_image_text_rows(path: str, img_key: str = 'filepath', caption_key: str = 'title',
@@ -52,7 +39,7 @@ def read_image_text_rows(path: str, img_key: str = 'filepath', caption_key: str 
     """
     ext = osp.splitext(path)[1].lower()
     if ext in ('.jsonl', '.json'):
-        rows = _jsonl_rows(path)
+        rows = iter_json_lines(path)
     elif ext in ('.csv', '.tsv'):
         rows = _csv_rows(path, delimiter or ('\t' if ext == '.tsv' else ','))
     else:

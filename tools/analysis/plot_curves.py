@@ -11,7 +11,6 @@ are read in time order and a later value for the same iteration replaces an earl
 """
 import argparse
 import glob
-import json
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -20,6 +19,8 @@ import matplotlib
 
 matplotlib.use('Agg')  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
+
+from eva_mm.datasets.json_lines import iter_json_lines  # noqa: E402
 
 # Bookkeeping entries of every log line, never curves.
 NOT_CURVES = ('iter', 'step', 'epoch', 'time', 'data_time', 'memory')
@@ -41,20 +42,7 @@ def scalar_files(path: str) -> List[str]:
 
 def read_records(files: Sequence[str]) -> List[dict]:
     """Every JSON line of the files, in order; a line that is not a JSON object is an error naming file and line."""
-    records = []
-    for file in files:
-        with open(file, encoding='utf-8') as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f'{file}, line {number}: not JSON ({e.msg})') from None
-                if not isinstance(record, dict):
-                    raise ValueError(f'{file}, line {number}: expected a JSON object')
-                records.append(record)
-    return records
+    return [record for file in files for _, record in iter_json_lines(file)]
 
 
 def is_train(record: dict) -> bool:
