@@ -2,7 +2,7 @@
 # "Pre-train EVA02_CLIP_B_psz16_s8B on Merged-2B with 8 nodes"): 64 GPUs x 2048 = 131,072 pairs per step;
 # 200 "epochs" of 40M samples = 8B samples = 200 x (40,000,000 // 131,072) = 61,000 steps; warmup 2,000.
 # Image tower from the EVA-02-B MIM weights with the patch kernel resampled 14 -> 16 (EVA02_B_psz14to16.pt), text
-# tower from OpenAI CLIP-B/16; text_projection starts fresh (--skip-list). tests/clip/test_recipes.py pins these.
+# tower from OpenAI CLIP-B/16; text_projection starts fresh (--skip-list). tests/tasks/clip/test_recipes.py pins these.
 _base_ = ['./_base_/contrastive_pretrain.py']
 
 model = dict(

@@ -48,13 +48,16 @@ def test_4x3_views_reach_the_recognizer_as_12_clips():
     import mmaction.datasets  # noqa: F401
     from mmaction.registry import TRANSFORMS
     from mmengine.dataset import Compose
+    from mmengine.registry import DefaultScope
     cfg = Config.fromfile(osp.join(ROOT, 'eva-g-p14_k722-intermediate-ft_8f.py'))
     pipe = cfg.test_dataloader.dataset.pipeline
     assert [t['type'] for t in pipe[:3]] == ['PyAVInit', 'SegmentSampleFrames', 'PyAVDecode']
-    results = TRANSFORMS.build(pipe[1])(dict(total_frames=90, start_index=0))
-    results.update(imgs=[np.full((240, 320, 3), i, np.uint8) for i in results['frame_inds']], original_shape=(240, 320),
-                   img_shape=(240, 320), modality='RGB', label=0)
-    packed = Compose([TRANSFORMS.build(t) for t in pipe[3:]])(results)
+    # build in mmaction's scope whatever scope an earlier test left as default (mmseg has no ThreeCrop)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        results = TRANSFORMS.build(pipe[1])(dict(total_frames=90, start_index=0))
+        results.update(imgs=[np.full((240, 320, 3), i, np.uint8) for i in results['frame_inds']],
+                       original_shape=(240, 320), img_shape=(240, 320), modality='RGB', label=0)
+        packed = Compose([TRANSFORMS.build(t) for t in pipe[3:]])(results)
     assert tuple(packed['inputs'].shape) == (12, 3, 8, 224, 224)
     # crop-major like mmaction's ThreeCrop: each of the 3 crops holds the 4 views in order, frames in time order
     first = packed['inputs'][:4, 0, :, 0, 0].numpy()

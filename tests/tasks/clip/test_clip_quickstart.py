@@ -13,7 +13,7 @@ from eva_mm.datasets.image_text_shapes import COLOURS
 
 pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
               pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'quickstart',
+CONFIG = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'quickstart',
                   'eva-clip_eva02-mini-p4_1000it_captioned-shapes.py')
 ITERS = 100
 

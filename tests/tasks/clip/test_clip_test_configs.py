@@ -15,7 +15,7 @@ from eva_mm.evaluation import build_zero_shot_classifier, retrieval_recall
 from eva_mm.models.clip import EVACLIP
 from tools import test as tools_test
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TINY = dict(vision_arch=dict(embed_dims=32, depth=1, num_heads=2, mlp_hidden=64, mlp_type='swiglu', sub_ln=True,
                              use_rope=True, attn_inner_norm=True),
             text_cfg=dict(width=32, heads=2, layers=1), embed_dim=16, img_size=32)

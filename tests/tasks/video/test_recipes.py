@@ -4,7 +4,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-ROOT = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'eva01', 'video')
+ROOT = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'eva01', 'video')
 # name: (frames, classes, epochs, lr, layer decay, drop path, per-GPU batch, accumulation, mixup) from the yaml files
 OFFICIAL = {
     'eva-g-p14_k722-intermediate-ft_8f': (8, 722, 40, 8e-6, 1.0, 0.3, 2, 1, True),

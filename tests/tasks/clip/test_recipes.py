@@ -17,7 +17,7 @@ from eva_mm.models.clip import EVACLIP
 
 pytestmark = [pytest.mark.filterwarnings('ignore:pkg_resources is deprecated:UserWarning'),
               pytest.mark.filterwarnings("ignore:module 'sre_constants' is deprecated:DeprecationWarning")]
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 # params.py:4-10 + 461-464: the scripts pass no --beta1/--beta2/--eps, and model names without 'vit' get
 # (0.9, 0.999, 1e-8).

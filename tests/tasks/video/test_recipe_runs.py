@@ -7,7 +7,7 @@ import av
 import numpy as np
 from mmengine.config import Config
 
-ROOT = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'eva01', 'video')
+ROOT = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'eva01', 'video')
 
 
 def _write_video(path, shift, frames=24):

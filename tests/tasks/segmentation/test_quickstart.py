@@ -12,7 +12,7 @@ from mmengine.config import Config
 import eva_mm  # noqa: F401
 from eva_mm.datasets.synthetic.ade_segmentation import ADE_SHAPE_CLASSES, generate_ade_segmentation
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(ROOT, 'configs/quickstart/upernet_eva02-mini-p8_400it_ade-shapes-64x64.py')
 
 
@@ -47,6 +47,8 @@ def _short_cfg(tmp_path, iters: int) -> Config:
     cfg.default_hooks.pop('visualization')
     cfg.work_dir = str(tmp_path / 'work')
     cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    # one visualizer instance per run: mmengine warns when a second run in this process reuses the name
+    cfg.visualizer.name = f'visualizer_{tmp_path.name}'
     return cfg
 
 

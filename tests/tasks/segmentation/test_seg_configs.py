@@ -13,7 +13,7 @@ from mmengine.registry import init_default_scope
 
 import eva_mm  # noqa: F401  (registers EVA and the layer-decay constructor)
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 # batch = images per GPU x GPUs (from the config name); crop; iters; lr; layer decay; drop path; warmup iters;
 # block outputs; decode head channels (UperNet `channels`, Mask2Former `feat_channels`); slide stride.
