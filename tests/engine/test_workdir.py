@@ -1,5 +1,6 @@
 """Work dirs are protected: one live run, no silent overwrite, no write before the config has built, no stale .tmp."""
 import importlib.util
+import itertools
 import os
 import os.path as osp
 import signal
@@ -29,8 +30,12 @@ def train_main():
     spec = importlib.util.spec_from_file_location('eva_mm_train_tool', osp.join(ROOT, 'tools', 'train.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    runs = itertools.count()
+
     def run(work_dir, *args):
-        return module.main([CONFIG, '--work-dir', str(work_dir), '--cfg-options', 'train_cfg.max_iters=5', *args])
+        # a name per run: two runs started within one second would share mmengine's timestamp name (it warns)
+        return module.main([CONFIG, '--work-dir', str(work_dir), '--cfg-options', 'train_cfg.max_iters=5',
+                            f'experiment_name=toy_run{next(runs)}', *args])
     run.tool = module.main  # the tool with any arguments
     yield run
     sys.path.remove(osp.join(HERE, 'toy'))

@@ -30,6 +30,8 @@ def short_config(root: str, work_dir: str) -> Config:
     cfg.default_hooks.checkpoint.update(interval=ITERS, save_last=False)
     cfg.default_hooks.logger.interval = 50
     cfg.work_dir = work_dir
+    # one visualizer instance per run: mmengine warns when a second run in this process reuses the name
+    cfg.visualizer.name = 'visualizer_' + work_dir.replace(osp.sep, '_')
     return cfg
 
 
