@@ -16,6 +16,7 @@ preset of ``PARTIAL_LOADS`` such as ``'mim_init'``); the keys it skipped are log
 from __future__ import annotations
 
 import logging
+import re
 import types
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Union
@@ -94,7 +95,7 @@ def _fitting(original: Callable[..., Any]) -> Callable[..., Any]:
         source = _last_read[1] if _last_read[0] == id(checkpoint) else 'checkpoint'
         skipped = check_fit(fitted, model, allow=load_allow(model), source=source,
                             hint=_HINT).skipped()
-        skipped = [k for k in skipped if not k.endswith('num_batches_tracked')]
+        skipped = [k for k in skipped if not any(re.search(p, k) for p in _ALWAYS_ALLOWED)]
         if skipped:
             print_log(f'{source}: partial load as the config allows (load_from_allow); {len(skipped)} keys '
                       f'skipped (left at init or ignored): {", ".join(skipped)}', logger=logger or 'current',

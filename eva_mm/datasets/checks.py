@@ -53,24 +53,25 @@ def check_image_file(path: str, max_pixels: Optional[int] = None) -> None:
     size = os.path.getsize(path)
     if size == 0:
         raise ImageFileError(f'image {path}: empty file (0 bytes)')
-    with open(path, 'rb') as f:
+    with open(path, 'rb') as f:  # one open per image: this runs before every decode
         head = f.read(16)
         f.seek(max(0, size - _TAIL))
         tail = f.read()
-    if not (head.startswith(_PNG) or head.startswith(_JPEG)):
-        return
-    from PIL import Image
-    limit = max_pixels or 2 * (Image.MAX_IMAGE_PIXELS or 89478485)
-    try:
-        with warnings.catch_warnings():
-            # PIL warns above half its limit; the limit itself is checked below, with the file named
-            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-            with Image.open(path) as image:  # reads the header only
-                width, height = image.size
-    except Image.DecompressionBombError as error:  # above PIL's own limit, raised before the size is known
-        raise ImageFileError(f'image {path}: {error} Refusing to decode it') from None
-    except OSError as error:
-        raise ImageFileError(f'image {path}: unreadable header ({error})') from None
+        if not (head.startswith(_PNG) or head.startswith(_JPEG)):
+            return
+        from PIL import Image
+        limit = max_pixels or 2 * (Image.MAX_IMAGE_PIXELS or 89478485)
+        f.seek(0)
+        try:
+            with warnings.catch_warnings():
+                # PIL warns above half its limit; the limit itself is checked below, with the file named
+                warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+                with Image.open(f) as image:  # reads the header only
+                    width, height = image.size
+        except Image.DecompressionBombError as error:  # above PIL's own limit, raised before the size is known
+            raise ImageFileError(f'image {path}: {error} Refusing to decode it') from None
+        except OSError as error:
+            raise ImageFileError(f'image {path}: unreadable header ({error})') from None
     if width * height > limit:
         raise ImageFileError(f'image {path}: {width} x {height} = {width * height} pixels exceeds the limit of '
                              f'{limit} (a decompression bomb?); refusing to decode it')
