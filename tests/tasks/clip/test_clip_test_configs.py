@@ -33,6 +33,7 @@ def _tiny_config(tmp_path, base: str, extra: str) -> str:
 model = dict(variant='eva02-clip-b-16', vision_arch={TINY['vision_arch']!r}, text_cfg={TINY['text_cfg']!r},
              embed_dim=16, img_size=32)
 img_size = 32
+experiment_name = 'tiny_{base[:-3]}'  # per test: mmengine warns on two runs sharing a timestamp name
 test_pipeline = [dict(type='LoadImageFromFile'),
                  dict(type='ResizeEdge', scale=32, edge='short', backend='pillow', interpolation='bicubic'),
                  dict(type='CenterCrop', crop_size=32), dict(type='PackInputs', algorithm_keys=['text'])]
